@@ -1,0 +1,62 @@
+"""The ``devicepark`` console script: registers each command group and turns errors into one line."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import typer
+
+from devicepark.errors import DeviceparkError
+
+app = typer.Typer(
+    name="devicepark",
+    help="Count an operator's subscribers by handset vendor and model, privately.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+# One module per command group; each exposes register(app).
+MODULES = (
+    "identify",  # imei check, tac import, tac lookup
+    "ingest",  # ingest, key new
+    "queries",  # base, series, switches, adds, milestones
+    "synth",  # synth
+    "demo",  # demo
+    "campaign",  # campaign check|offers|audience|measure
+    "publish",  # report, announce
+    "market",  # market import|compare, claim check
+    "serve",  # serve
+)
+
+for _name in MODULES:
+    try:
+        _module = importlib.import_module(f"devicepark.cli.{_name}")
+    except ModuleNotFoundError as exc:  # a group not written yet
+        if exc.name != f"devicepark.cli.{_name}":
+            raise
+        continue
+    _module.register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app; a DeviceparkError becomes one line on stderr and exit code 2."""
+    try:
+        app(args=argv, standalone_mode=True)
+    except DeviceparkError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)
+    except Exception as exc:  # never a traceback for the user
+        if os.environ.get("DEVICEPARK_DEBUG"):
+            raise
+        sys.stderr.write(f"error: internal error ({type(exc).__name__}: {exc}); set DEVICEPARK_DEBUG=1 for details\n")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,299 @@
+"""The Parquet store: one folder per logical table, a manifest, and atomic commits.
+
+A store is a directory any engine can read::
+
+    DIR/manifest.json            the current version: config and the files of every table
+    DIR/tables/<table>/*.parquet data files; only those the manifest names are live
+    DIR/.staging/<txid>/         files being written by an open transaction
+    DIR/.lock                    held by the one writer
+
+A transaction writes into staging, moves its files under ``tables/`` and then replaces
+``manifest.json`` with ``os.replace``: that rename is the commit. A writer killed at any moment
+leaves the previous manifest in force; files no manifest names are swept by the next writer.
+Files of the previous version are kept one more commit, so a reader that has just read the
+manifest can still read its files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from devicepark.errors import StoreError
+from devicepark.store.schema import SCHEMAS
+
+FORMAT = "devicepark-store/1"
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    """Settings fixed when the store is created."""
+
+    timezone: str = "Europe/Paris"
+    tenure_gap_days: int = 30  # tenures split on silences longer than this (the default lookback)
+    country_code: str = "33"  # for national MSISDNs (0612345678 -> +33612345678)
+
+
+@dataclass
+class Manifest:
+    version: int = 0
+    config: StoreConfig = field(default_factory=StoreConfig)
+    tables: dict[str, list[str]] = field(default_factory=dict)
+    previous: list[str] = field(default_factory=list)  # files of the previous version, kept one commit
+    committed_at: str | None = None
+
+    def to_json(self) -> str:
+        data = {
+            "format": FORMAT,
+            "version": self.version,
+            "committed_at": self.committed_at,
+            "config": asdict(self.config),
+            "tables": self.tables,
+            "previous": self.previous,
+        }
+        return json.dumps(data, indent=2, sort_keys=False)
+
+    @classmethod
+    def from_json(cls, text: str, where: Path) -> Manifest:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise StoreError(f"{where}: manifest is not valid JSON ({exc.msg})") from None
+        if data.get("format") != FORMAT:
+            raise StoreError(f"{where}: not a devicepark store manifest (format {data.get('format')!r})")
+        return cls(
+            version=int(data["version"]),
+            config=StoreConfig(**data.get("config", {})),
+            tables={k: list(v) for k, v in data.get("tables", {}).items()},
+            previous=list(data.get("previous", [])),
+            committed_at=data.get("committed_at"),
+        )
+
+
+class Store:
+    """A handle on a store directory at one manifest version (a consistent snapshot)."""
+
+    def __init__(self, path: Path, manifest: Manifest) -> None:
+        self.path = path
+        self.manifest = manifest
+
+    # -- opening --------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> Store:
+        """Open an existing store; raise StoreError naming the next command if there is none."""
+        root = Path(path)
+        mpath = root / MANIFEST
+        if not mpath.is_file():
+            raise StoreError(
+                f"{root}: no devicepark store here",
+                hint=f"create one with: devicepark ingest --store {root} --lines FILE ...",
+            )
+        return cls(root, Manifest.from_json(mpath.read_text(encoding="utf-8"), mpath))
+
+    @classmethod
+    def create(cls, path: str | os.PathLike[str], config: StoreConfig | None = None) -> Store:
+        """Create an empty store (version 0) or open the one already there."""
+        root = Path(path)
+        if (root / MANIFEST).is_file():
+            return cls.open(root)
+        root.mkdir(parents=True, exist_ok=True)
+        manifest = Manifest(config=config or StoreConfig())
+        _write_manifest(root, manifest)
+        return cls(root, manifest)
+
+    def refresh(self) -> Store:
+        """The store at its newest committed version."""
+        return Store.open(self.path)
+
+    # -- reading --------------------------------------------------------------------------
+    @property
+    def config(self) -> StoreConfig:
+        return self.manifest.config
+
+    @property
+    def version(self) -> int:
+        return self.manifest.version
+
+    def has(self, table: str) -> bool:
+        return bool(self.manifest.tables.get(table))
+
+    def files(self, table: str) -> list[str]:
+        """Absolute paths of a table's live Parquet files (possibly none)."""
+        return [str(self.path / rel) for rel in self.manifest.tables.get(table, [])]
+
+    def read(self, table: str, columns: list[str] | None = None) -> pa.Table:
+        """Read a whole table into Arrow (small tables only: catalog, ingests, ledger)."""
+        schema = SCHEMAS[table]
+        files = self.files(table)
+        if not files:
+            empty = schema.empty_table()
+            return empty.select(columns) if columns else empty
+        parts = [pq.read_table(f, columns=columns) for f in files]
+        target = pa.schema([schema.field(c) for c in columns]) if columns else schema
+        return pa.concat_tables([p.cast(target) for p in parts])
+
+    # -- writing --------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self, *, wait: bool = True) -> Iterator[Transaction]:
+        """Open the single writer; the block's normal end commits, an exception discards."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        lock_path = self.path / ".lock"
+        with open(lock_path, "a+") as lock:
+            flags = fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB)
+            try:
+                fcntl.flock(lock, flags)
+            except BlockingIOError:
+                raise StoreError(f"{self.path}: another ingest holds the store's lock") from None
+            try:
+                current = Store.open(self.path)
+                _sweep(self.path, current.manifest)
+                tx = Transaction(current)
+                try:
+                    yield tx
+                except BaseException:
+                    shutil.rmtree(tx.staging, ignore_errors=True)
+                    raise
+                if tx.changed:
+                    tx._commit()
+                shutil.rmtree(tx.staging, ignore_errors=True)
+                self.manifest = Store.open(self.path).manifest
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+class Transaction:
+    """Staged changes to a store; committed by one atomic rename of the manifest."""
+
+    def __init__(self, base: Store) -> None:
+        self.base = base
+        self.txid = f"v{base.version + 1:06d}-{uuid.uuid4().hex[:8]}"
+        self.staging = base.path / ".staging" / self.txid
+        self.staging.mkdir(parents=True, exist_ok=True)
+        self._tables: dict[str, list[str]] = {k: list(v) for k, v in base.manifest.tables.items()}
+        self._staged: list[tuple[Path, str]] = []  # (staging path, relative final path)
+        self._config = base.config
+        self._counter = 0
+        self.changed = False
+
+    @property
+    def path(self) -> Path:
+        return self.base.path
+
+    @property
+    def config(self) -> StoreConfig:
+        return self._config
+
+    def set_config(self, **changes: Any) -> None:
+        self._config = replace(self._config, **changes)
+        self.changed = True
+
+    def files(self, table: str) -> list[str]:
+        """The table's files as this transaction will commit them (live ones only, no staged)."""
+        return [str(self.base.path / rel) for rel in self._tables.get(table, []) if not rel.startswith(".staging")]
+
+    def new_path(self, table: str) -> Path:
+        """A fresh staging path for one Parquet file of ``table``; pass it to add/replace."""
+        if table not in SCHEMAS:
+            raise StoreError(f"unknown table {table!r}")
+        self._counter += 1
+        return self.staging / f"{table}-{self._counter:04d}.parquet"
+
+    def write(self, table: str, data: pa.Table, *, replace: bool = False) -> None:
+        """Write an Arrow table (cast to the table's schema) as one new file."""
+        path = self.new_path(table)
+        pq.write_table(data.select(SCHEMAS[table].names).cast(SCHEMAS[table]), path, compression="zstd")
+        if replace:
+            self.replace(table, [path])
+        else:
+            self.add(table, [path])
+
+    def add(self, table: str, paths: list[Path]) -> None:
+        """Append staged files to a table."""
+        self._tables.setdefault(table, []).extend(self._stage(table, paths))
+        self.changed = True
+
+    def replace(self, table: str, paths: list[Path]) -> None:
+        """Make the staged files the table's whole content."""
+        self._tables[table] = self._stage(table, paths)
+        self.changed = True
+
+    def _stage(self, table: str, paths: list[Path]) -> list[str]:
+        rels = []
+        for p in paths:
+            p = Path(p)
+            if not p.exists():  # an empty result written by nobody
+                continue
+            rel = f"tables/{table}/{self.txid}-{p.name}"
+            self._staged.append((p, rel))
+            rels.append(rel)
+        return rels
+
+    def _commit(self) -> None:
+        root = self.base.path
+        for src, rel in self._staged:
+            dest = root / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            _fsync_file(src)
+            os.rename(src, dest)
+        for d in {(root / rel).parent for _, rel in self._staged}:
+            _fsync_dir(d)
+        old = self.base.manifest
+        live = {f for files in self._tables.values() for f in files}
+        previous = sorted({f for files in old.tables.values() for f in files} - live)
+        manifest = Manifest(
+            version=old.version + 1,
+            config=self._config,
+            tables={k: v for k, v in self._tables.items()},
+            previous=previous,
+            committed_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        )
+        _write_manifest(root, manifest)
+
+
+def _write_manifest(root: Path, manifest: Manifest) -> None:
+    tmp = root / f".{MANIFEST}.{uuid.uuid4().hex[:8]}.tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(manifest.to_json())
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, root / MANIFEST)
+    _fsync_dir(root)
+
+
+def _sweep(root: Path, manifest: Manifest) -> None:
+    """Remove what no live or previous version names: leftovers of killed writers."""
+    shutil.rmtree(root / ".staging", ignore_errors=True)
+    keep = {f for files in manifest.tables.values() for f in files} | set(manifest.previous)
+    tables = root / "tables"
+    if tables.is_dir():
+        for f in tables.rglob("*.parquet"):
+            if f.relative_to(root).as_posix() not in keep:
+                f.unlink(missing_ok=True)
+    for tmp in root.glob(f".{MANIFEST}.*.tmp"):
+        tmp.unlink(missing_ok=True)
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
