@@ -1,0 +1,1 @@
+"""Ingest: read operator exports, validate with reason codes, pseudonymise, commit to the store."""

@@ -1,0 +1,139 @@
+"""Keyed pseudonyms: HMAC-SHA256 with a domain string per kind of identifier.
+
+The key is 32+ random bytes, given as hex in ``DEVICEPARK_KEY`` or in a key file, and never
+stored with the data. A pseudonym is the first 128 bits of
+``HMAC-SHA256(key, domain || 0x00 || canonical form)``, as 32 lowercase hex characters.
+
+The bulk path computes the same HMAC inside DuckDB (ipad/opad with ``sha256`` over blobs), which
+runs without a Python loop; ``pseudonym`` is the reference it is tested against.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from pathlib import Path
+
+from devicepark.errors import ConfigError
+
+DOMAINS = {
+    "line": b"devicepark/line/v1",
+    "customer": b"devicepark/customer/v1",
+    "handset": b"devicepark/handset/v1",
+    "assignment": b"devicepark/assignment/v1",
+}
+MIN_KEY_BYTES = 32
+HEX_CHARS = 32  # 128 bits
+
+KEY_HINT = (
+    "make one with `devicepark key new --out devicepark.key` and pass --key-file devicepark.key, "
+    "or export DEVICEPARK_KEY=<64+ hex characters>"
+)
+
+
+def new_key() -> str:
+    """A fresh random key, as 64 hex characters.
+
+    >>> len(new_key())
+    64
+    """
+    return secrets.token_hex(MIN_KEY_BYTES)
+
+
+def parse_key(text: str, where: str) -> bytes:
+    text = text.strip()
+    if not re.fullmatch(r"(?:[0-9a-fA-F]{2})+", text or "x"):
+        raise ConfigError(f"{where}: the key must be hexadecimal", hint=KEY_HINT)
+    key = bytes.fromhex(text)
+    if len(key) < MIN_KEY_BYTES:
+        raise ConfigError(f"{where}: the key has {len(key)} bytes, at least {MIN_KEY_BYTES} are needed", hint=KEY_HINT)
+    return key
+
+
+def load_key(key_file: str | Path | None = None) -> bytes:
+    """The pseudonymisation key from ``key_file`` or ``DEVICEPARK_KEY``; refuse without one."""
+    if key_file is not None:
+        path = Path(key_file)
+        try:
+            text = path.read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read the key file ({exc.__class__.__name__})", hint=KEY_HINT) from None
+        return parse_key(text, str(path))
+    env = os.environ.get("DEVICEPARK_KEY")
+    if env:
+        return parse_key(env, "DEVICEPARK_KEY")
+    raise ConfigError("no pseudonymisation key: ingest refuses to write raw identifiers", hint=KEY_HINT)
+
+
+def pseudonym(key: bytes, kind: str, canonical: str) -> str:
+    """The reference pseudonym of one canonical identifier.
+
+    >>> pseudonym(bytes(32), "line", "+33612345678") == pseudonym(bytes(32), "line", "+33612345678")
+    True
+    >>> pseudonym(bytes(32), "line", "x") != pseudonym(bytes(32), "customer", "x")
+    True
+    """
+    msg = DOMAINS[kind] + b"\x00" + canonical.encode("utf-8")
+    return hmac.new(key, msg, hashlib.sha256).hexdigest()[:HEX_CHARS]
+
+
+def hmac_sql(key: bytes, kind: str, expr: str) -> str:
+    """A DuckDB SQL expression computing ``pseudonym(key, kind, <expr>)`` over a VARCHAR column.
+
+    The key only appears inside the SQL text sent to the embedded engine, never in a file.
+    """
+    block = key if len(key) <= 64 else hashlib.sha256(key).digest()
+    block = block.ljust(64, b"\x00")
+    ipad = bytes(b ^ 0x36 for b in block).hex()
+    opad = bytes(b ^ 0x5C for b in block).hex()
+    prefix = (DOMAINS[kind] + b"\x00").hex()
+    inner = f"unhex(sha256(unhex('{ipad}{prefix}') || encode({expr})))"
+    return f"left(sha256(unhex('{opad}') || {inner}), {HEX_CHARS})"
+
+
+def canonical_line_id_sql(expr: str, country_code: str = "33") -> str:
+    """DuckDB SQL canonicalising a line id: MSISDNs to E.164 with '+', anything else trimmed.
+
+    Rules (applied after removing spaces, dots, dashes and parentheses from a phone-like value):
+    ``+CC...`` stays; ``00CC...`` becomes ``+CC...``; a national number ``0XXXXXXXXX`` (10 digits)
+    becomes ``+<country_code>XXXXXXXXX``; 11 digits starting with the country code get a ``+``.
+    Other values (IMSIs, internal ids) are only trimmed.
+    """
+    cc = re.sub(r"\D", "", country_code)
+    s = f"trim({expr})"
+    phone = f"regexp_replace({s}, '[ .()\\-]', '', 'g')"
+    return (
+        f"CASE WHEN regexp_full_match({s}, '\\+?[0-9 .()\\-]+') THEN ("
+        f"CASE WHEN regexp_full_match({phone}, '\\+[0-9]{{6,15}}') THEN {phone} "
+        f"WHEN regexp_full_match({phone}, '00[1-9][0-9]{{5,14}}') THEN '+' || substr({phone}, 3) "
+        f"WHEN regexp_full_match({phone}, '0[1-9][0-9]{{8}}') THEN '+{cc}' || substr({phone}, 2) "
+        f"WHEN length({phone}) = {len(cc) + 9} AND starts_with({phone}, '{cc}') THEN '+' || {phone} "
+        f"ELSE {phone} END) ELSE {s} END"
+    )
+
+
+def canonical_line_id(value: str, country_code: str = "33") -> str:
+    """Python twin of ``canonical_line_id_sql`` (the reference in tests).
+
+    >>> canonical_line_id("06 12 34 56 78"), canonical_line_id("0033612345678"), canonical_line_id("+33612345678")
+    ('+33612345678', '+33612345678', '+33612345678')
+    >>> canonical_line_id("33612345678"), canonical_line_id("208011234567890"), canonical_line_id(" L-42 ")
+    ('+33612345678', '208011234567890', 'L-42')
+    """
+    cc = re.sub(r"\D", "", country_code)
+    s = value.strip()
+    if not re.fullmatch(r"\+?[0-9 .()\-]+", s):
+        return s
+    phone = re.sub(r"[ .()\-]", "", s)
+    if re.fullmatch(r"\+[0-9]{6,15}", phone):
+        return phone
+    if re.fullmatch(r"00[1-9][0-9]{5,14}", phone):
+        return "+" + phone[2:]
+    if re.fullmatch(r"0[1-9][0-9]{8}", phone):
+        return f"+{cc}" + phone[1:]
+    if len(phone) == len(cc) + 9 and phone.startswith(cc):
+        return "+" + phone
+    return phone
