@@ -1,0 +1,9 @@
+"""Campaigns: TOML campaign files (spec), the prices at an instant (offers), whom to tell
+(audience) and what the promotion did (measure).
+
+Entry points: ``load_campaign``, ``check_campaign``, ``offers_at``; CLI: ``devicepark campaign``.
+"""
+
+from devicepark.campaign.spec import Audience, Campaign, Offer, Phase, check_campaign, load_campaign
+
+__all__ = ["Audience", "Campaign", "Offer", "Phase", "check_campaign", "load_campaign"]
