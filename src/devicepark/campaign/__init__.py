@@ -4,6 +4,16 @@
 Entry points: ``load_campaign``, ``check_campaign``, ``offers_at``; CLI: ``devicepark campaign``.
 """
 
+from devicepark.campaign.offers import offers_at, parse_at
 from devicepark.campaign.spec import Audience, Campaign, Offer, Phase, check_campaign, load_campaign
 
-__all__ = ["Audience", "Campaign", "Offer", "Phase", "check_campaign", "load_campaign"]
+__all__ = [
+    "Audience",
+    "Campaign",
+    "Offer",
+    "Phase",
+    "check_campaign",
+    "load_campaign",
+    "offers_at",
+    "parse_at",
+]

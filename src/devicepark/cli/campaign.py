@@ -1,0 +1,233 @@
+"""``devicepark campaign check|offers|audience|measure``: plan, target and measure a promotion."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from devicepark.cli._common import Format, StoreOpt, out, print_json, print_table
+from devicepark.errors import ConfigError
+
+FileArg = Annotated[Path, typer.Argument(help="Campaign file (TOML).", show_default=False)]
+
+
+class Channel(StrEnum):
+    store = "store"
+    online = "online"
+
+
+class TableOrJson(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(
+        help="Campaigns: check a campaign file, its prices, its audience and its effect.",
+        no_args_is_help=True,
+    )
+    group.command("check")(check)
+    group.command("offers")(offers)
+    group.command("audience")(audience)
+    group.command("measure")(measure)
+    app.add_typer(group, name="campaign")
+
+
+def _fmt_instant(value: dt.datetime) -> str:
+    return value.isoformat()
+
+
+def check(
+    file: FileArg,
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store", help="Store whose TAC catalog the offers' models are checked against."
+        ),
+    ] = None,
+    fmt: Annotated[
+        TableOrJson, typer.Option("--format", help="table or json.")
+    ] = TableOrJson.table,
+) -> None:
+    """Validate a campaign file and summarise it; warn about models missing from the catalog."""
+    from devicepark.campaign.spec import check_campaign, load_campaign
+
+    campaign = load_campaign(file)
+    warnings: list[str] = []
+    if store is not None:
+        from devicepark.store import Store
+
+        catalog = Store.open(store).read("catalog", columns=["tac", "model", "marketing_name"])
+        names = [m for m in catalog.column("model").to_pylist() if m] + [
+            m for m in catalog.column("marketing_name").to_pylist() if m
+        ]
+        tacs = [t for t in catalog.column("tac").to_pylist() if t]
+        warnings = check_campaign(campaign, names, tacs)
+    summary = _summary(campaign)
+    if fmt is TableOrJson.json:
+        print_json({**summary, "valid": True, "warnings": warnings})
+        return
+    out.print(f"[bold]{campaign.name}[/bold] ({campaign.id}): valid / valide")
+    for key in (
+        "vendor",
+        "timezone",
+        "starts",
+        "ends",
+        "days",
+        "channels",
+        "operator_brands",
+        "stack",
+    ):
+        value = summary[key]
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        out.print(f"  {key}: {value}")
+    rows = [
+        {
+            "phase": ph or "",
+            "model": o.label,
+            "list_price": f"{o.list_price:.2f}",
+            "discount": f"{o.discount_amount:.2f}"
+            if o.discount_amount is not None
+            else f"{o.discount_percent:g} %",
+            "price": f"{o.price:.2f}",
+            "channels": ", ".join(o.channels),
+        }
+        for ph, o in campaign.all_offers()
+    ]
+    if rows:
+        cols = ["phase", "model", "list_price", "discount", "price", "channels"]
+        print_table(rows, cols, title="Offers / Offres", right=["list_price", "discount", "price"])
+    for phase in summary["phases"]:
+        out.print(f"  phase {phase['name']}: {phase['starts']} -> {phase['ends']} (exclusive)")
+    if summary["audience"] is not None:
+        a = summary["audience"]
+        out.print(
+            f"  audience: segments {', '.join(a['segments'])}; exclude vendors "
+            f"{', '.join(a['exclude_vendors']) or '-'}; "
+            f"min device age {a['min_device_age_months']} months; holdout {a['holdout_share']:.0%}"
+        )
+    if store is None:
+        out.print("  (models not checked: pass --store DIR to check them against the catalog)")
+    for w in warnings:
+        out.print(f"[yellow]warning / avertissement:[/yellow] {w}")
+
+
+def _summary(campaign: Any) -> dict[str, Any]:
+    audience = campaign.audience
+    return {
+        "campaign": campaign.id,
+        "name": campaign.name,
+        "vendor": campaign.vendor,
+        "timezone": campaign.timezone.key,
+        "starts": _fmt_instant(campaign.starts),
+        "ends": _fmt_instant(campaign.ends),
+        "days": len(campaign.days()),
+        "channels": list(campaign.channels),
+        "operator_brands": list(campaign.operator_brands),
+        "stack": campaign.stack,
+        "offers": len(campaign.offers),
+        "phases": [
+            {
+                "name": p.name,
+                "starts": _fmt_instant(p.starts),
+                "ends": _fmt_instant(p.ends),
+                "offers": len(p.offers),
+            }
+            for p in campaign.phases
+        ],
+        "audience": None
+        if audience is None
+        else {
+            "segments": list(audience.segments),
+            "exclude_vendors": list(audience.exclude_vendors),
+            "min_device_age_months": audience.min_device_age_months,
+            "holdout_share": audience.holdout_share,
+        },
+    }
+
+
+def offers(
+    file: FileArg,
+    at: Annotated[
+        str,
+        typer.Option(
+            "--at",
+            help="Instant, e.g. 2022-02-04T10:00 (campaign's time zone) or with an offset.",
+            show_default=False,
+        ),
+    ],
+    channel: Annotated[
+        Channel | None, typer.Option("--channel", help="store or online (default: best of both).")
+    ] = None,
+    fmt: Annotated[
+        TableOrJson, typer.Option("--format", help="table or json.")
+    ] = TableOrJson.table,
+) -> None:
+    """The price to charge at an instant: best single discount per model unless stack = true."""
+    from devicepark.campaign.offers import offers_at, parse_at
+    from devicepark.campaign.spec import load_campaign
+
+    campaign = load_campaign(file)
+    instant = parse_at(at, campaign.timezone)
+    result = offers_at(campaign, instant, channel.value if channel else None)
+    if fmt is TableOrJson.json:
+        print_json(result)
+        return
+    state = "active / en cours" if result["active"] else "not active / hors campagne"
+    out.print(f"{campaign.id} at {result['at']}: {state}")
+    if result["offers"]:
+        rows = [
+            {
+                **r,
+                "list_price": f"{r['list_price']:.2f}",
+                "price": f"{r['price']:.2f}",
+                "discount": f"{r['discount']:.2f}",
+                "channels": ", ".join(r["channels"]),
+            }
+            for r in result["offers"]
+        ]
+        cols = ["model", "list_price", "discount", "price", "phase", "channels"]
+        print_table(rows, cols, right=["list_price", "discount", "price"])
+
+
+def audience(
+    file: FileArg,
+    store: StoreOpt,
+    out_file: Annotated[
+        Path, typer.Option("--out", help="Parquet file to write.", show_default=False)
+    ],
+    key_file: Annotated[
+        Path | None,
+        typer.Option("--key-file", help="Key file (else DEVICEPARK_KEY) for the holdout hash."),
+    ] = None,
+    fmt: Annotated[
+        TableOrJson, typer.Option("--format", help="table or json.")
+    ] = TableOrJson.table,
+) -> None:
+    """Write the eligible lines at the campaign start (pseudonyms only), split treatment/holdout."""
+    raise ConfigError("campaign audience is not available yet")
+
+
+def measure(
+    file: FileArg,
+    store: StoreOpt,
+    audience_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--audience", help="Audience Parquet file (for the treatment/holdout difference)."
+        ),
+    ] = None,
+    fmt: Annotated[
+        TableOrJson, typer.Option("--format", help="table or json.")
+    ] = TableOrJson.table,
+) -> None:
+    """Estimate the campaign's effect on the vendor's daily gross adds, with 95 % intervals."""
+    raise ConfigError("campaign measure is not available yet")
+
+
+__all__ = ["Format", "register"]
