@@ -41,6 +41,20 @@ def connect(
     raise ConfigError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
 
 
+def duckdb_connection(memory_limit: str | None = None, threads: int | None = None) -> Any:
+    """A raw embedded DuckDB connection (ingest's bulk SQL), session time zone UTC."""
+    import duckdb
+
+    config: dict[str, Any] = {}
+    if memory_limit:
+        config["memory_limit"] = memory_limit
+    if threads:
+        config["threads"] = threads
+    con = duckdb.connect(config=config)
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
 def _spark(master: str | None, conf: dict[str, str], memory_limit: str | None) -> ibis.BaseBackend:
     try:
         from pyspark.sql import SparkSession

@@ -201,8 +201,10 @@ class Transaction:
         self.changed = True
 
     def files(self, table: str) -> list[str]:
-        """The table's files as this transaction will commit them (live ones only, no staged)."""
-        return [str(self.base.path / rel) for rel in self._tables.get(table, []) if not rel.startswith(".staging")]
+        """The table's files as this transaction would commit them, where they are now
+        (staged files at their staging path)."""
+        staged = {rel: src for src, rel in self._staged}
+        return [str(staged.get(rel, self.base.path / rel)) for rel in self._tables.get(table, [])]
 
     def new_path(self, table: str) -> Path:
         """A fresh staging path for one Parquet file of ``table``; pass it to add/replace."""

@@ -1,0 +1,92 @@
+"""``devicepark ingest`` and ``devicepark key new``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from devicepark.cli._common import (
+    Format, FormatOpt, MemoryLimitOpt, StoreOpt, err, out, print_json, print_table, progress_bar, thousands,
+)
+
+key_app = typer.Typer(help="Pseudonymisation keys.", no_args_is_help=True)
+
+
+@key_app.command("new")
+def key_new(
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write the key to this file (mode 600).")] = None,
+) -> None:
+    """Make a new random pseudonymisation key (64 hex characters). Keep it outside the store."""
+    from devicepark.ingest.pseudonym import new_key
+
+    key = new_key()
+    if out_file is None:
+        typer.echo(key)
+        return
+    out_file.touch(mode=0o600, exist_ok=False)
+    out_file.write_text(key + "\n", encoding="ascii")
+    err.print(f"key written to {out_file}; use --key-file {out_file} or export DEVICEPARK_KEY")
+
+
+def ingest(
+    store: StoreOpt,
+    lines: Annotated[list[Path] | None, typer.Option("--lines", help="Lines file (CSV, CSV.gz, Parquet); repeatable.")] = None,
+    observations: Annotated[list[Path] | None, typer.Option("--observations", help="Observations file; repeatable.")] = None,
+    tac: Annotated[list[Path] | None, typer.Option("--tac", help="TAC catalog file; repeatable.")] = None,
+    key_file: Annotated[Path | None, typer.Option("--key-file", help="Key file (else DEVICEPARK_KEY).")] = None,
+    max_reject_rate: Annotated[float, typer.Option("--max-reject-rate", help="Largest share of rejected rows per file before the ingest aborts.")] = 0.01,
+    timezone: Annotated[str | None, typer.Option("--timezone", help="Time zone of a NEW store (default Europe/Paris).")] = None,
+    memory_limit: MemoryLimitOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Ingest lines, observations and TAC catalogs into the store, atomically."""
+    from devicepark.ingest.pseudonym import load_key
+    from devicepark.ingest.run import ingest as run_ingest
+    from devicepark.store import Store, StoreConfig
+    from devicepark.store.engine import duckdb_connection
+
+    key = load_key(key_file)
+    if not (lines or observations or tac):
+        raise typer.BadParameter("give at least one of --lines, --observations, --tac")
+    st = Store.create(store, StoreConfig(timezone=timezone) if timezone else None)
+    if timezone and st.config.timezone != timezone:
+        from devicepark.errors import ConfigError
+
+        raise ConfigError(f"{store}: the store's time zone is {st.config.timezone}; it cannot change")
+    con = duckdb_connection(memory_limit)
+    with progress_bar() as cb:
+        report = run_ingest(st, con, key, lines=lines or [], observations=observations or [], tac=tac or [],
+                            max_reject_rate=max_reject_rate, progress=cb)
+    if fmt == Format.json:
+        print_json({"store": report.store, "version": report.version, "files": report.files})
+        return
+    if fmt == Format.csv:
+        from devicepark.cli._common import print_csv
+
+        print_csv([{k: v for k, v in f.items() if k != "reasons"} for f in report.files])
+        return
+    rows, reasons = [], []
+    for f in report.files:
+        rows.append({
+            "file": Path(f["file"]).name, "kind": f["kind"],
+            "rows": thousands(f["rows"]), "accepted": thousands(f["accepted"]),
+            "rejected": thousands(f["rejected"]), "duplicates": thousands(f["duplicates"]),
+            "orphans": thousands(f["orphans"]),
+            "status": "unchanged (already ingested)" if f["skipped"] else "ok",
+        })
+        for code, n in sorted(f["reasons"].items(), key=lambda kv: -kv[1]):
+            reasons.append({"file": Path(f["file"]).name, "reason": code, "rows": thousands(n)})
+    num = ["rows", "accepted", "rejected", "duplicates", "orphans"]
+    print_table(rows, ["file", "kind", *num, "status"],
+                title="rows = accepted + rejected + duplicates + orphans", right=num)
+    if reasons:
+        print_table(reasons, ["file", "reason", "rows"], title="rejected rows (see the quarantine table)",
+                    right=["rows"])
+    out.print(f"store {report.store} at version {report.version}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ingest")(ingest)
+    app.add_typer(key_app, name="key")

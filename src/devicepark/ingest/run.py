@@ -1,0 +1,466 @@
+"""One ingest run: catalogs, then lines, then observations, then tenures, in one transaction.
+
+For each file the run reconciles ``rows = accepted + rejected + duplicates + orphans``. Rejected
+rows go to the quarantine table with file, line, column and reason code (never the raw value).
+A structural failure (missing column, unreadable file, wrong delimiter, too many rejects) raises
+an InputError and nothing from the run is committed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from devicepark.errors import InputError
+from devicepark.ingest import log
+from devicepark.ingest.pseudonym import canonical_line_id_sql, hmac_sql
+from devicepark.ingest.readers import Batch, InputFile, iter_batches, open_input
+from devicepark.ingest.reasons import Reason
+from devicepark.store.schema import LINES, OBSERVATIONS, QUARANTINE, TENURES
+from devicepark.store.store import Store, Transaction
+
+Progress = Callable[..., None]
+
+LINE_COLUMNS = ["line_id", "customer_id", "operator_brand", "segment", "plan", "region", "activated_on", "terminated_on"]
+LINE_REQUIRED = ("line_id", "operator_brand", "activated_on")
+OBS_COLUMNS = ["line_id", "imei", "observed_at"]
+OBS_REQUIRED = ("line_id", "imei", "observed_at")
+FUTURE_TOLERANCE = dt.timedelta(days=1)
+
+
+@dataclass
+class FileReport:
+    """The reconciliation of one input file."""
+
+    file: str
+    kind: str
+    rows: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    orphans: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+    updated: int = 0  # accepted lines that replaced an earlier version of the line
+    blank_lines: int = 0
+    skipped: bool = False  # same bytes ingested before: nothing changed
+    layout: str | None = None
+    ingest_seq: int | None = None
+
+    @property
+    def balanced(self) -> bool:
+        return self.rows == self.accepted + self.rejected + self.duplicates + self.orphans
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class IngestReport:
+    store: str
+    version: int
+    files: list[dict[str, Any]]
+    tenures_rebuilt_lines: int = 0
+
+
+def ingest(
+    store: Store,
+    con: duckdb.DuckDBPyConnection,
+    key: bytes,
+    *,
+    lines: Sequence[str | Path] = (),
+    observations: Sequence[str | Path] = (),
+    tac: Sequence[str | Path] = (),
+    max_reject_rate: float = 0.01,
+    progress: Progress | None = None,
+    now: dt.datetime | None = None,
+) -> IngestReport:
+    """Ingest files into ``store`` atomically; return the per-file reconciliation."""
+    progress = progress or (lambda *a, **k: None)
+    now = now or dt.datetime.now(dt.UTC)
+    # Check every header before doing any work, so a bad file fails fast.
+    line_inputs = [open_input(p, LINE_REQUIRED, "lines") for p in lines]
+    obs_inputs = [open_input(p, OBS_REQUIRED, "observations") for p in observations]
+    reports: list[FileReport] = []
+    rebuilt = 0
+    with store.transaction() as tx:
+        if tac:
+            from devicepark.ingest.catalog import ingest_catalogs
+
+            for summary in ingest_catalogs(tx, [Path(p) for p in tac], progress=progress):
+                rep = FileReport(file=summary["file"], kind="tac", layout=summary.get("layout"))
+                rep.rows = summary.get("rows", 0)
+                rep.accepted = summary.get("imported", 0)
+                rep.rejected = summary.get("rejected", 0)
+                rep.duplicates = rep.rows - rep.accepted - rep.rejected
+                rep.reasons = dict(summary.get("reasons", {}))
+                rep.skipped = bool(summary.get("skipped", False))
+                reports.append(rep)
+        for info in line_inputs:
+            reports.append(_ingest_lines(tx, con, key, info, max_reject_rate, progress))
+        new_obs: list[Path] = []
+        for info in obs_inputs:
+            rep, staged = _ingest_observations(tx, con, key, info, max_reject_rate, progress, now)
+            reports.append(rep)
+            if staged is not None:
+                new_obs.append(staged)
+        if new_obs:
+            progress("tenures", 0, 1)
+            rebuilt = _rebuild_tenures(tx, con, new_obs)
+            progress("tenures", 1, 1)
+        version = tx.base.version + (1 if tx.changed else 0)
+    return IngestReport(str(store.path), version, [r.to_dict() for r in reports], rebuilt)
+
+
+# -- shared pieces -------------------------------------------------------------------------
+
+def _register(con: duckdb.DuckDBPyConnection, name: str, batch: Batch) -> None:
+    table = batch.table.append_column("line_no", pa.array(batch.line_no, pa.int64()))
+    con.register(name, table)
+
+
+def _quarantine(tx: Transaction, seq: int, table: str, file: str, rows: list[tuple[int, str | None, str]]) -> None:
+    if not rows:
+        return
+    data = pa.table(
+        {
+            "ingest_seq": pa.array([seq] * len(rows), pa.int64()),
+            "table": pa.array([table] * len(rows), pa.string()),
+            "file": pa.array([file] * len(rows), pa.string()),
+            "line_no": pa.array([r[0] for r in rows], pa.int64()),
+            "column": pa.array([r[1] for r in rows], pa.string()),
+            "reason": pa.array([r[2] for r in rows], pa.string()),
+        },
+        schema=QUARANTINE,
+    )
+    tx.write("quarantine", data)
+
+
+def _check_reject_rate(rep: FileReport, rejects: list[tuple[int, str | None, str]], rate: float) -> None:
+    if rep.rows and rep.rejected > rate * rep.rows:
+        first = min(rejects)
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(rep.reasons.items(), key=lambda kv: -kv[1]))
+        raise InputError(
+            f"{rep.rejected} of {rep.rows} rows rejected ({100 * rep.rejected / rep.rows:.2f} %), "
+            f"above --max-reject-rate {100 * rate:g} % ({counts}); first: {first[2]}; nothing was committed",
+            file=rep.file, line=first[0], column=first[1],
+            hint="fix the export, or raise --max-reject-rate to accept and quarantine these rows",
+        )
+
+
+def _start(tx: Transaction, info: InputFile, kind: str) -> tuple[FileReport, str, int | None]:
+    rep = FileReport(file=info.name, kind=kind, layout=info.fmt)
+    sha = log.file_sha256(info.path)
+    if log.already_ingested(tx, sha, kind):
+        rep.skipped = True
+        return rep, sha, None
+    seq = log.next_seq(tx)
+    rep.ingest_seq = seq
+    return rep, sha, seq
+
+
+def _finish(tx: Transaction, rep: FileReport, sha: str, rejects: list[tuple[int, str | None, str]],
+            table: str, rate: float) -> None:
+    rep.rejected = len(rejects)
+    rep.reasons = dict(Counter(r[2] for r in rejects))
+    if not rep.balanced:  # a bug, never a silent loss
+        raise InputError(
+            f"reconciliation failed: {rep.rows} rows != {rep.accepted} accepted + {rep.rejected} rejected "
+            f"+ {rep.duplicates} duplicates + {rep.orphans} orphans", file=rep.file,
+        )
+    _check_reject_rate(rep, rejects, rate)
+    assert rep.ingest_seq is not None
+    _quarantine(tx, rep.ingest_seq, table, rep.file, rejects)
+    log.record(tx, [{
+        "ingest_seq": rep.ingest_seq, "kind": rep.kind, "file": rep.file, "sha256": sha, "rows": rep.rows,
+        "accepted": rep.accepted, "rejected": rep.rejected, "duplicates": rep.duplicates, "orphans": rep.orphans,
+    }])
+
+
+def _paths_sql(paths: Sequence[str | Path]) -> str:
+    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
+    row = con.execute(sql).fetchone()
+    return row[0] if row else None
+
+
+# -- lines ---------------------------------------------------------------------------------
+
+def _lines_sql(key: bytes, cc: str) -> str:
+    canon = canonical_line_id_sql("line_id", cc)
+    return f"""
+WITH t AS (
+  SELECT line_no, trim(line_id) AS line_id, trim(customer_id) AS customer_id,
+         trim(operator_brand) AS operator_brand, lower(trim(segment)) AS segment,
+         lower(trim(plan)) AS plan, trim(region) AS region,
+         trim(activated_on) AS a, trim(terminated_on) AS t
+  FROM batch
+), u AS (
+  SELECT *,
+    CASE WHEN regexp_full_match(a, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') THEN CAST(try_strptime(a, '%Y-%m-%d') AS DATE) END AS act,
+    CASE WHEN regexp_full_match(t, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') THEN CAST(try_strptime(t, '%Y-%m-%d') AS DATE) END AS term
+  FROM t
+), v AS (
+  SELECT *,
+    CASE
+      WHEN line_id = '' THEN 'missing_value|line_id'
+      WHEN operator_brand = '' THEN 'missing_value|operator_brand'
+      WHEN a = '' THEN 'missing_value|activated_on'
+      WHEN act IS NULL THEN 'bad_date|activated_on'
+      WHEN t <> '' AND term IS NULL THEN 'bad_date|terminated_on'
+      WHEN segment NOT IN ('', 'consumer', 'business', 'm2m') THEN 'bad_value|segment'
+      WHEN plan NOT IN ('', 'postpaid', 'prepaid') THEN 'bad_value|plan'
+      WHEN term < act THEN 'terminated_before_activated|terminated_on'
+    END AS problem
+  FROM u
+)
+SELECT line_no, problem,
+  CASE WHEN problem IS NULL THEN {hmac_sql(key, "line", canon)} END AS line,
+  CASE WHEN problem IS NULL AND customer_id <> '' THEN {hmac_sql(key, "customer", "customer_id")} END AS customer,
+  operator_brand,
+  CASE WHEN segment = '' THEN 'consumer' ELSE segment END AS segment,
+  NULLIF(plan, '') AS plan, NULLIF(region, '') AS region,
+  act AS activated_on, term AS terminated_on
+FROM v
+"""
+
+
+def _ingest_lines(tx: Transaction, con: duckdb.DuckDBPyConnection, key: bytes, info: InputFile,
+                  rate: float, progress: Progress) -> FileReport:
+    rep, sha, seq = _start(tx, info, "lines")
+    if seq is None:
+        return rep
+    sql = _lines_sql(key, tx.config.country_code)
+    stage = tx.staging / f"lines-stage-{seq}.parquet"
+    rejects: list[tuple[int, str | None, str]] = []
+    writer: pq.ParquetWriter | None = None
+    task = f"lines {info.path.name}"
+    done = 0
+    for batch in iter_batches(info, LINE_COLUMNS):
+        rep.rows += batch.table.num_rows + len(batch.bad_rows)
+        rep.blank_lines += batch.blank_lines
+        rejects.extend(batch.bad_rows)
+        _register(con, "batch", batch)
+        out = con.sql(sql).to_arrow_table()
+        con.unregister("batch")
+        problems = out.filter(pa.compute.is_valid(out["problem"]))
+        for no, prob in zip(problems["line_no"].to_pylist(), problems["problem"].to_pylist(), strict=True):
+            reason, column = prob.split("|")
+            rejects.append((no, column, reason))
+        good = out.filter(pa.compute.is_null(out["problem"])).drop_columns(["problem"])
+        if writer is None:
+            writer = pq.ParquetWriter(stage, good.schema)
+        writer.write_table(good)
+        done += batch.bytes_read
+        progress(task, done, info.size)
+    if writer is not None:
+        writer.close()
+    if writer is None or not stage.exists():
+        _finish(tx, rep, sha, rejects, "lines", rate)
+        return rep
+
+    existing = tx.files("lines")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE s AS SELECT * FROM read_parquet('{stage}')")
+    # Within the file: the first row of a line wins; identical repeats are duplicates,
+    # differing repeats are rejected as conflicting duplicates.
+    attrs = ["customer", "operator_brand", "segment", "plan", "region", "activated_on", "terminated_on"]
+    same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM f.{c}" for c in attrs)
+    con.execute("CREATE OR REPLACE TEMP TABLE f AS SELECT * FROM s QUALIFY row_number() OVER (PARTITION BY line ORDER BY line_no) = 1")
+    rows = con.execute(
+        f"SELECT s.line_no, ({same}) AS same FROM s JOIN f USING (line) WHERE s.line_no <> f.line_no"
+    ).fetchall()
+    for no, is_same in rows:
+        if is_same:
+            rep.duplicates += 1
+        else:
+            rejects.append((no, "line_id", Reason.CONFLICTING_DUPLICATE.value))
+    # Against the store: an identical line already there is a duplicate; a changed one an update.
+    if existing:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE old AS SELECT * FROM read_parquet({_paths_sql(existing)})")
+        same_old = " AND ".join(f"f.{c} IS NOT DISTINCT FROM o.{c}" for c in attrs)
+        rep.duplicates += _scalar(con, f"SELECT count(*) FROM f JOIN old o USING (line) WHERE {same_old}")
+        rep.updated = _scalar(con, f"SELECT count(*) FROM f JOIN old o USING (line) WHERE NOT ({same_old})")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE f AS SELECT f.* FROM f ANTI JOIN (SELECT f.line FROM f JOIN old o USING (line) WHERE {same_old}) d USING (line)")
+    rep.accepted = _scalar(con, "SELECT count(*) FROM f")
+    _finish(tx, rep, sha, rejects, "lines", rate)
+    if rep.accepted:
+        out = tx.new_path("lines")
+        cols = ", ".join(LINES.names[:-1])
+        keep_old = (f"SELECT {cols}, ingest_seq FROM old ANTI JOIN f USING (line) UNION ALL " if existing else "")
+        con.execute(
+            f"COPY ({keep_old}SELECT {cols}, {seq}::BIGINT AS ingest_seq FROM f) TO '{out}' (FORMAT parquet, COMPRESSION zstd)"
+        )
+        tx.replace("lines", [out])
+    con.execute("DROP TABLE IF EXISTS s; DROP TABLE IF EXISTS f; DROP TABLE IF EXISTS old")
+    return rep
+
+
+# -- observations --------------------------------------------------------------------------
+
+def _obs_sql(key: bytes, cc: str, tz: str, now: dt.datetime) -> str:
+    canon = canonical_line_id_sql("line_id", cc)
+    iso = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)?"
+    limit = (now + FUTURE_TOLERANCE).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return f"""
+WITH t AS (
+  SELECT line_no, trim(line_id) AS line_id, trim(observed_at) AS s, valid, reason, kind, tac, body
+  FROM batch
+), u AS (
+  SELECT *, regexp_full_match(s, '{iso}') AS iso,
+         regexp_matches(s, '([Zz]|[+-][0-9]{{2}}(:?[0-9]{{2}})?)$') AND length(s) > 16 AS has_offset
+  FROM t
+), w AS (
+  SELECT *,
+    CASE WHEN iso AND has_offset THEN try_cast(s AS TIMESTAMPTZ) END AS inst_off,
+    CASE WHEN iso AND NOT has_offset THEN try_cast(s AS TIMESTAMP) END AS naive
+  FROM u
+), x AS (
+  SELECT *, timezone('{tz}', naive) AS guess FROM w
+), y AS (
+  SELECT *,
+    naive IS NOT NULL AND timezone('{tz}', guess) <> naive AS nonexistent,
+    CASE
+      WHEN inst_off IS NOT NULL THEN inst_off
+      WHEN naive IS NULL THEN NULL
+      WHEN timezone('{tz}', guess - INTERVAL 1 HOUR) = naive THEN guess - INTERVAL 1 HOUR
+      ELSE guess
+    END AS instant
+  FROM x
+), z AS (
+  SELECT *,
+    CASE
+      WHEN line_id = '' THEN 'missing_value|line_id'
+      WHEN reason IS NOT NULL THEN reason || '|imei'
+      WHEN s = '' THEN 'missing_value|observed_at'
+      WHEN nonexistent THEN 'nonexistent_local_time|observed_at'
+      WHEN instant IS NULL THEN 'bad_timestamp|observed_at'
+      WHEN instant > TIMESTAMPTZ '{limit}+00' THEN 'future_timestamp|observed_at'
+    END AS problem
+  FROM y
+)
+SELECT line_no, problem,
+  CASE WHEN problem IS NULL THEN {hmac_sql(key, "line", canon)} END AS line,
+  CASE WHEN problem IS NULL THEN {hmac_sql(key, "handset", "body")} END AS handset,
+  CASE WHEN problem IS NULL THEN tac END AS tac,
+  CASE WHEN problem IS NULL THEN kind END AS kind,
+  instant AS observed_at,
+  CAST(timezone('{tz}', instant) AS DATE) AS local_date
+FROM z
+"""
+
+
+def _ingest_observations(tx: Transaction, con: duckdb.DuckDBPyConnection, key: bytes, info: InputFile,
+                         rate: float, progress: Progress, now: dt.datetime) -> tuple[FileReport, Path | None]:
+    from devicepark.identify.imei import parse_array
+
+    rep, sha, seq = _start(tx, info, "observations")
+    if seq is None:
+        return rep, None
+    sql = _obs_sql(key, tx.config.country_code, tx.config.timezone, now)
+    stage = tx.staging / f"obs-stage-{seq}.parquet"
+    rejects: list[tuple[int, str | None, str]] = []
+    writer: pq.ParquetWriter | None = None
+    task = f"observations {info.path.name}"
+    done = 0
+    for batch in iter_batches(info, OBS_COLUMNS):
+        rep.rows += batch.table.num_rows + len(batch.bad_rows)
+        rep.blank_lines += batch.blank_lines
+        rejects.extend(batch.bad_rows)
+        parsed = parse_array(batch.table.column("imei"))
+        table = batch.table.select(["line_id", "observed_at"])
+        for name in ("valid", "reason", "kind", "tac", "body"):
+            table = table.append_column(name, parsed.column(name))
+        con.register("batch", table.append_column("line_no", pa.array(batch.line_no, pa.int64())))
+        out = con.sql(sql).to_arrow_table()
+        con.unregister("batch")
+        problems = out.filter(pa.compute.is_valid(out["problem"]))
+        for no, prob in zip(problems["line_no"].to_pylist(), problems["problem"].to_pylist(), strict=True):
+            reason, column = prob.split("|")
+            rejects.append((no, column, reason))
+        good = out.filter(pa.compute.is_null(out["problem"])).drop_columns(["problem"])
+        if writer is None:
+            writer = pq.ParquetWriter(stage, good.schema)
+        writer.write_table(good)
+        done += batch.bytes_read
+        progress(task, done, info.size)
+    if writer is not None:
+        writer.close()
+    if writer is None:
+        _finish(tx, rep, sha, rejects, "observations", rate)
+        return rep, None
+
+    existing = tx.files("observations")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE s AS SELECT * FROM read_parquet('{stage}')")
+    # Exact duplicates (same line, handset and instant) count once, within the file and
+    # against what the store already holds.
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE f AS SELECT * FROM s "
+        "QUALIFY row_number() OVER (PARTITION BY line, handset, observed_at ORDER BY line_no) = 1"
+    )
+    rep.duplicates = _scalar(con, "SELECT count(*) FROM s") - _scalar(con, "SELECT count(*) FROM f")
+    if existing:
+        before = _scalar(con, "SELECT count(*) FROM f")
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE f AS SELECT f.* FROM f ANTI JOIN "
+            f"(SELECT line, handset, observed_at FROM read_parquet({_paths_sql(existing)})) o "
+            f"USING (line, handset, observed_at)"
+        )
+        rep.duplicates += before - _scalar(con, "SELECT count(*) FROM f")
+    # Orphans: lines the store does not know (after this run's lines files). They are kept,
+    # so a later lines file makes them count, but never counted now.
+    line_files = tx.files("lines")
+    if line_files:
+        rep.orphans = _scalar(
+            con, f"SELECT count(*) FROM f ANTI JOIN read_parquet({_paths_sql(line_files)}) l USING (line)"
+        )
+    else:
+        rep.orphans = _scalar(con, "SELECT count(*) FROM f")
+    rep.accepted = _scalar(con, "SELECT count(*) FROM f") - rep.orphans
+    _finish(tx, rep, sha, rejects, "observations", rate)
+    out = None
+    if rep.accepted + rep.orphans:
+        out = tx.new_path("observations")
+        cols = ", ".join(OBSERVATIONS.names[:-1])
+        con.execute(
+            f"COPY (SELECT {cols}, {seq}::BIGINT AS ingest_seq FROM f ORDER BY line, observed_at) "
+            f"TO '{out}' (FORMAT parquet, COMPRESSION zstd)"
+        )
+        tx.add("observations", [out])
+    con.execute("DROP TABLE IF EXISTS s; DROP TABLE IF EXISTS f")
+    return rep, out
+
+
+# -- tenures -------------------------------------------------------------------------------
+
+def _rebuild_tenures(tx: Transaction, con: duckdb.DuckDBPyConnection, new_obs: list[Path]) -> int:
+    """Refold the tenures of every line the new observations touch (late data included)."""
+    import ibis
+
+    from devicepark.ingest.tenures import fold
+
+    icon = ibis.duckdb.from_connection(con)
+    all_obs = tx.files("observations")
+    obs = icon.read_parquet(all_obs, table_name="dp_ingest_obs")
+    touched = icon.read_parquet([str(p) for p in new_obs], table_name="dp_ingest_new").select("line").distinct()
+    schema = ibis.Schema.from_pyarrow(TENURES)
+    folded = fold(obs.semi_join(touched, "line"), tx.config.tenure_gap_days)
+    folded = folded.select(*[folded[c].cast(t) for c, t in schema.items()])
+    old_files = tx.files("tenures")
+    if old_files:
+        old = icon.read_parquet(old_files, table_name="dp_ingest_ten").anti_join(touched, "line")
+        result = old.select(folded.columns).union(folded)
+    else:
+        result = folded
+    out = tx.new_path("tenures")
+    icon.to_parquet(result, str(out), compression="zstd")
+    tx.replace("tenures", [out])
+    return int(touched.count().execute())
