@@ -1,0 +1,18 @@
+"""Market context: import market-share tables, compare our base with them, check public claims.
+
+Entry points: ``read_market`` (a file in, shares and notices out), ``save``/``load`` (the store's
+``market`` table), ``compare`` (base vs market), ``check_claim`` (a public claim). The CLI is
+``devicepark market import|compare`` and ``devicepark claim check`` (``devicepark.cli.market``).
+"""
+
+from devicepark.market.claim import Measured, check_claim, claim_store, measure, round_figure
+from devicepark.market.compare import compare, compare_series, compare_store, series_store
+from devicepark.market.periods import Period, parse_period, period_for
+from devicepark.market.reader import MarketFile, Notice, Share, read_market
+from devicepark.market.table import KINDS, MARKET, load, names, save
+
+__all__ = [
+    "KINDS", "MARKET", "MarketFile", "Measured", "Notice", "Period", "Share", "check_claim",
+    "claim_store", "compare", "compare_series", "compare_store", "load", "measure", "names",
+    "parse_period", "period_for", "read_market", "round_figure", "save", "series_store",
+]

@@ -1,0 +1,171 @@
+"""Our base against the market: per vendor, base share, market share, index and gap in lines.
+
+``compare`` is pure (a base dict and market shares in, the JSON contract out); ``compare_store``
+and ``compare_series`` are the faces' kit: they run the base through ``devicepark.answers``.
+
+JSON (keys fixed)::
+
+    {"as_of": "2022-02-03", "market": "statcounter-fr", "period": "2022-02",
+     "vendors": [{"vendor": "Xiaomi", "base_share": 0.0488, "market_share": 0.2301,
+                  "index": 21.2, "gap_lines": 3715000}, ...]}
+
+- ``base_share``: the vendor's lines / identified lines at ``as_of`` (of the operator brand with
+  ``--by operator_brand``; then each row starts with ``operator_brand``).
+- ``market_share``: the market's share for the period containing ``as_of``, or else the latest
+  period ending before it (a month wins over a quarter that also contains the day).
+- ``index`` = base_share / market_share x 100 (100: as in the market; below: under-represented).
+- ``gap_lines`` = round(market_share x identified_lines - lines): positive is the number of lines
+  the vendor would gain if our base matched the market, negative the lines it holds above it.
+- A vendor in the market but not in the base: base_share 0, index 0, gap_lines its whole share.
+  A vendor the market names with share 0: index null, gap_lines = -lines.
+  A vendor the market does not name at all (it is inside the market's "Other"): market_share,
+  index and gap_lines are null. ``Unknown`` and ``Other`` are compared like any vendor: on our
+  side ``Unknown`` is a TAC no catalog knows; on the market's side, what it could not name.
+- Rows are sorted by market share (largest first, nulls last), then lines, then name.
+
+Series (``--from D1 --to D2 --every month``): ``{"market", "every", "points": [<the object above>,
+...]}``, one point per date of ``devicepark series`` (every day, each Sunday, or each month's last
+day within [D1, D2]), each compared with the market period holding it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from devicepark.errors import ConfigError
+from devicepark.market.periods import period_for
+from devicepark.market.reader import Share
+
+BY = ("operator_brand",)
+
+
+def compare(
+    base: Mapping[str, Any],
+    shares: Sequence[Share],
+    *,
+    market: str,
+    as_of: dt.date,
+    by: str | None = None,
+) -> dict[str, Any]:
+    """The comparison object for one date, from a base dict (unit lines, by vendor [+ brand])."""
+    if by is not None and by not in BY:
+        raise ConfigError(f"--by takes {', '.join(BY)}, not {by!r}")
+    period = period_for(as_of, {s.period for s in shares})
+    if period is None:
+        first = min(s.period for s in shares)
+        raise ConfigError(
+            f"market {market!r} has no period at or before {as_of.isoformat()} "
+            f"(it starts with {first.label})"
+        )
+    market_share: dict[str, float] = {}
+    for s in shares:
+        if s.period == period:
+            market_share[s.vendor] = market_share.get(s.vendor, 0.0) + s.share
+
+    # lines per (group, vendor); identified lines per group ('' when not split)
+    lines: dict[str, dict[str, int]] = {}
+    for g in base.get("groups", []):
+        vendor = g.get("vendor")
+        if vendor is None or vendor == "":  # unidentified lines, if a base lists them
+            continue
+        key = str(g.get(by)) if by else ""
+        bucket = lines.setdefault(key, {})
+        bucket[vendor] = bucket.get(vendor, 0) + int(g["lines"])
+    if not by:
+        lines.setdefault("", {})
+
+    rows: list[dict[str, Any]] = []
+    for key in sorted(lines):
+        counts = lines[key]
+        identified = sum(counts.values())
+        group_rows = []
+        for vendor in set(counts) | set(market_share):
+            n = counts.get(vendor, 0)
+            ms = market_share.get(vendor)
+            bs = n / identified if identified else None
+            index = bs / ms * 100 if (ms and bs is not None) else None
+            gap = round(ms * identified - n) if ms is not None else None
+            row: dict[str, Any] = {"operator_brand": key} if by else {}
+            row.update(vendor=vendor, base_share=bs, market_share=ms, index=index, gap_lines=gap)
+            group_rows.append((row, n))
+        group_rows.sort(
+            key=lambda rn: (
+                rn[0]["market_share"] is None,
+                -(rn[0]["market_share"] or 0.0),
+                -rn[1],
+                rn[0]["vendor"].casefold(),
+            )
+        )
+        rows.extend(r for r, _ in group_rows)
+    return {"as_of": as_of.isoformat(), "market": market, "period": period.label, "vendors": rows}
+
+
+def compare_series(
+    series: Mapping[str, Any], shares: Sequence[Share], *, market: str, by: str | None = None
+) -> dict[str, Any]:
+    """One comparison per point of a series dict: ``{"market", "every", "points"}``."""
+    points = [
+        compare(p, shares, market=market, as_of=dt.date.fromisoformat(str(p["date"])), by=by)
+        for p in series["points"]
+    ]
+    return {"market": market, "every": series["every"], "points": points}
+
+
+def _columns(by: str | None) -> list[str]:
+    return [by, "vendor"] if by else ["vendor"]
+
+
+def compare_store(
+    con: Any,
+    store: Any,
+    shares: Sequence[Share],
+    *,
+    market: str,
+    as_of: dt.date,
+    by: str | None = None,
+    lookback_days: int = 30,
+) -> dict[str, Any]:
+    """``compare`` on an open store, the base from ``devicepark.answers.base`` (unit lines)."""
+    from devicepark import answers
+    from devicepark.store import open_tables
+
+    base = answers.base(
+        con,
+        open_tables(con, store),
+        as_of,
+        by=_columns(by),
+        unit="lines",
+        lookback_days=lookback_days,
+    )
+    return compare(base, shares, market=market, as_of=as_of, by=by)
+
+
+def series_store(
+    con: Any,
+    store: Any,
+    shares: Sequence[Share],
+    *,
+    market: str,
+    start: dt.date,
+    stop: dt.date,
+    every: str = "month",
+    by: str | None = None,
+    lookback_days: int = 30,
+) -> dict[str, Any]:
+    """``compare_series`` on an open store, the points from ``devicepark.answers.series``."""
+    from devicepark import answers
+    from devicepark.store import open_tables
+
+    series = answers.series(
+        con,
+        open_tables(con, store),
+        start,
+        stop,
+        every=every,
+        by=_columns(by),
+        unit="lines",
+        lookback_days=lookback_days,
+    )
+    return compare_series(series, shares, market=market, by=by)
