@@ -193,8 +193,13 @@ def test_protect_base_2d_vendor_by_operator_brand():
         "total_lines": total,
         "identified_lines": total,
         "groups": [
-            {"vendor": v, "operator_brand": o, "lines": n, "share": n / total,
-             "share_of_identified": n / total}
+            {
+                "vendor": v,
+                "operator_brand": o,
+                "lines": n,
+                "share": n / total,
+                "share_of_identified": n / total,
+            }
             for (v, o), n in rows.items()
         ],
     }
@@ -206,8 +211,12 @@ def test_protect_base_2d_vendor_by_operator_brand():
         assert sum(k[0] == v for k in hidden) in (0, 2, 3)
     for o in {"Orange", "Sosh"}:
         assert sum(k[1] == o for k in hidden) != 1
-    assert hidden == {("Nokia", "Sosh"), ("Nokia", "Orange"), ("Xiaomi", "Sosh"),
-                      ("Xiaomi", "Orange")}
+    assert hidden == {
+        ("Nokia", "Sosh"),
+        ("Nokia", "Orange"),
+        ("Xiaomi", "Sosh"),
+        ("Xiaomi", "Orange"),
+    }
 
 
 def test_protect_switches_hides_summary_that_would_reveal():
@@ -236,7 +245,10 @@ def test_protect_switches_hides_summary_that_would_reveal():
     assert len(hidden) >= 2
     # Xiaomi kept 300 is the cheapest cell closing the cycle Apple>Xiaomi, Apple>Samsung, ...
     assert sorted(hidden) == [
-        ("Apple", "Samsung"), ("Apple", "Xiaomi"), ("Xiaomi", "Samsung"), ("Xiaomi", "Xiaomi")
+        ("Apple", "Samsung"),
+        ("Apple", "Xiaomi"),
+        ("Xiaomi", "Samsung"),
+        ("Xiaomi", "Xiaomi"),
     ]
     xiaomi = next(s for s in p["summary"] if s["vendor"] == "Xiaomi")
     assert xiaomi["gained"] is None and xiaomi["lost"] is None and xiaomi["suppressed"]

@@ -84,9 +84,11 @@ def test_noisy_base_is_consistent():
 
 def test_noisy_series_costs_one_table():
     noise = Noise(1.0, parts=2)
-    series = {"by": ["vendor"], "every": "day", "points": [
-        {**_base(), "date": f"2022-02-0{d}"} for d in range(1, 6)
-    ]}
+    series = {
+        "by": ["vendor"],
+        "every": "day",
+        "points": [{**_base(), "date": f"2022-02-0{d}"} for d in range(1, 6)],
+    }
     out = noise_series(series, noise)
     assert [p["date"] for p in out["points"]] == [f"2022-02-0{d}" for d in range(1, 6)]
     (spend,) = noise.spent

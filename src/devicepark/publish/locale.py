@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from babel import Locale
@@ -59,13 +59,16 @@ def decimal(x: float | None, lang: str, digits: int = 1) -> str:
 
 
 def percent(x: float | None, lang: str, digits: int = 2) -> str:
-    """A share as a percentage with ``digits`` decimals: '4,74 %' (fr, U+00A0) or '4.74%' (en)."""
+    """A share as a percentage with ``digits`` decimals, rounded half up: '4,74 %' (fr, U+00A0)
+    or '4.74%' (en)."""
     if x is None:
         return ""
     loc = _locale(lang)
     pattern = copy.copy(loc.percent_formats[None])
     pattern.frac_prec = (digits, digits)
-    return pattern.apply(Decimal(str(x)), loc)
+    # Round half up (as people and spreadsheets do), not Babel's default half-even.
+    value = Decimal(str(x)).quantize(Decimal(1).scaleb(-(digits + 2)), rounding=ROUND_HALF_UP)
+    return pattern.apply(value, loc)
 
 
 def date(d: dt.date | str | None, lang: str, fmt: str = "long") -> str:
@@ -239,7 +242,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ann_headline_small": "{figure} #{vendor} users at {operator}!",
         "ann_body": (
             "On {date}, {lines} active mobile lines use a {vendor} handset: "
-            "{share} of {operator}'s {total} active mobile lines."
+            "{share} of the {total} active mobile lines at {operator}."
         ),
         "ann_definitions": (
             "Active line: an open line, M2M excluded; handset seen on the network "

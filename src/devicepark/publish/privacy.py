@@ -42,6 +42,7 @@ PRIVACY_LEDGER = pa.schema(
 )
 schema.register("privacy_ledger", PRIVACY_LEDGER)
 
+
 def opendp() -> Any:
     """The OpenDP prelude with the 'contrib' feature on; the one place opendp is imported."""
     try:
