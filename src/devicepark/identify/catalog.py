@@ -1,0 +1,361 @@
+"""TAC catalog readers: the layout comes from the header (our CSV, GSMA pipe exports in their 17-,
+20- and 25-column releases, the Osmocom tacdb), columns are found by name, never by position.
+
+Every data row is accounted for: ``rows = imported + rejected + duplicates``.
+
+- A TAC is exactly 8 ASCII digits. Spaces or tabs around an otherwise good TAC are *repaired*
+  (stripped) and counted in ``repaired``; anything else is rejected with its physical line number
+  (header of a plain file = line 1) and a reason: ``missing_tac``, ``bad_tac``; a row with a wrong
+  number of fields is rejected as ``bad_field_count``.
+- Within one file the last row of a TAC wins. An earlier row with the same catalog content is a
+  harmless ``duplicate``; one with different content is a ``conflict``: counted, and listed with
+  its line number. Both are merged rows, not rejections.
+- ``Not Known`` and ``-`` (any case) mean null; dates look like ``01-Jan-2016`` (ISO dates too).
+  The GSMA allocation date's year stands in for ``release_year``.
+- Raw strings are kept next to the normalised ones (``manufacturer_raw``, ``brand_raw``...).
+- Text is UTF-8 (a BOM is fine); a file that is not valid UTF-8 is read as Windows-1252.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from devicepark.errors import InputError
+from devicepark.identify import devicetypes
+from devicepark.identify.vendors import UNKNOWN, resolve
+from devicepark.store.schema import CATALOG
+
+__all__ = ["CatalogFile", "Layout", "Reject", "detect_layout", "lookup", "read_catalog"]
+
+NULLS = frozenset({"", "-", "not known"})
+_TAC = re.compile(r"[0-9]{8}")
+_MONTHS = {
+    m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)
+}
+_HEADER_SCAN = 10  # physical lines searched for the header (Osmocom puts a licence line first)
+
+# Catalog fields -> header names that carry them, per layout family (names are normalised:
+# lower case, underscores as spaces, spacing collapsed).
+_OWN = {
+    "tac": ("tac",),
+    "manufacturer": ("manufacturer",),
+    "brand": ("brand",),
+    "model": ("model",),
+    "marketing_name": ("marketing name",),
+    "device_type": ("device type",),
+    "os": ("os",),
+    "release_year": ("release year",),
+}
+_GSMA = {
+    "tac": ("tac",),
+    "manufacturer": ("manufacturer", "manufacturer (or) applicant"),
+    "brand": ("brand name",),
+    "model": ("model name",),
+    "marketing_name": ("marketing name",),
+    "internal_model": ("internal model name",),
+    "device_type": ("device type",),
+    "os": ("operating system",),
+    "allocation_date": ("allocation date",),
+}
+_GSMA_SIZES = {17: "gsma17", 20: "gsma20", 25: "gsma25"}
+_CONTENT = ("manufacturer", "brand", "model", "marketing_name", "device_type", "os", "year")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the header is and which column holds which field."""
+
+    name: str  # own | gsma17 | gsma20 | gsma25 | gsma (another column count) | osmocom
+    delimiter: str
+    header_line: int  # physical, 1-based
+    width: int
+    columns: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Reject:
+    line_no: int
+    column: str | None
+    reason: str
+
+
+@dataclass
+class CatalogFile:
+    """One file read: its catalog rows (``CATALOG`` schema, ``import_seq`` null) and its account."""
+
+    path: str
+    layout: str
+    rows: int
+    table: pa.Table
+    rejects: list[Reject] = field(default_factory=list)
+    conflicts: list[Reject] = field(default_factory=list)
+    reasons: Counter[str] = field(default_factory=Counter)
+    repaired: int = 0
+
+    @property
+    def imported(self) -> int:
+        return self.table.num_rows
+
+    @property
+    def rejected(self) -> int:
+        return len(self.rejects)
+
+    @property
+    def duplicates(self) -> int:
+        return self.reasons["duplicate"] + self.reasons["conflict"]
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "file": self.path,
+            "layout": self.layout,
+            "rows": self.rows,
+            "imported": self.imported,
+            "rejected": self.rejected,
+            "duplicates": self.duplicates,
+            "conflicts": len(self.conflicts),
+            "reasons": dict(sorted(self.reasons.items())),
+            "repaired": self.repaired,
+            "skipped": False,
+        }
+
+
+def _read_text(path: str | Path) -> str:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(
+            f"cannot read TAC catalog: {exc.strerror or exc}", file=str(path)
+        ) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _names(fields: list[str]) -> list[str]:
+    return [" ".join(f.replace("_", " ").split()).lower() for f in fields]
+
+
+def _split(line: str, delimiter: str) -> list[str]:
+    if delimiter == "|":
+        return line.split("|")
+    return next(csv.reader([line], delimiter=delimiter), [])
+
+
+def _find(names: list[str], wanted: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    found = {}
+    for key, options in wanted.items():
+        for option in options:
+            if option in names:
+                found[key] = names.index(option)
+                break
+    return found
+
+
+def _layout(path: str, lines: list[str]) -> Layout:
+    for no, line in enumerate(lines[:_HEADER_SCAN], start=1):
+        for delimiter in ("|", ",", ";", "\t"):
+            if delimiter not in line:
+                continue
+            names = _names(_split(line.rstrip("\r\n"), delimiter))
+            if "tac" not in names:
+                continue
+            if names.count("name") >= 2:
+                first = names.index("name")
+                second = names.index("name", first + 1)
+                cols = {"tac": names.index("tac"), "brand": first, "model": second}
+                return Layout("osmocom", delimiter, no, len(names), cols)
+            if delimiter == "|" or "marketing name" in names and "brand name" in names:
+                cols = _find(names, _GSMA)
+                if "manufacturer" not in cols and "brand" not in cols:
+                    raise InputError(
+                        "GSMA header has neither 'Manufacturer' nor 'Brand Name'",
+                        file=path,
+                        line=no,
+                    )
+                return Layout(_GSMA_SIZES.get(len(names), "gsma"), delimiter, no, len(names), cols)
+            cols = _find(names, _OWN)
+            if "manufacturer" not in cols and "brand" not in cols:
+                raise InputError(
+                    "TAC catalog header has a 'tac' column but neither 'manufacturer' nor 'brand'",
+                    file=path,
+                    line=no,
+                )
+            return Layout("own", delimiter, no, len(names), cols)
+    raise InputError(
+        f"no TAC catalog header in the first {_HEADER_SCAN} lines: expected our CSV "
+        "(tac,manufacturer,brand,...), a GSMA export (TAC|Marketing Name|...|Manufacturer|...) or "
+        "the Osmocom tacdb (tac,name,name,...)",
+        file=path,
+    )
+
+
+def detect_layout(path: str | Path) -> Layout:
+    """The layout of a catalog file from its header; InputError naming the file if none fits."""
+    text = _read_text(path)
+    return _layout(str(path), text.splitlines()[:_HEADER_SCAN])
+
+
+def _null(value: str | None) -> str | None:
+    if value is None:
+        return None
+    text = " ".join(value.split())
+    return None if text.casefold() in NULLS else text
+
+
+def _raw(value: str | None) -> str | None:
+    return value if value else None
+
+
+def _year(value: str | None) -> int | None:
+    text = _null(value)
+    if text is None:
+        return None
+    m = re.fullmatch(r"(\d{1,2})[-/ ]([A-Za-z]{3})[-/ ](\d{4})", text)
+    if m and m.group(2).lower() in _MONTHS:
+        try:
+            return dt.date(int(m.group(3)), _MONTHS[m.group(2).lower()], int(m.group(1))).year
+        except ValueError:
+            return None
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2})-(\d{2}))?", text)
+    if m and 1970 <= int(m.group(1)) <= 2100:
+        if m.group(2):
+            try:
+                dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                return None
+        return int(m.group(1))
+    return None
+
+
+def read_catalog(path: str | Path) -> CatalogFile:
+    """Read one catalog file: normalised rows, rejects, conflicts and the per-reason account."""
+    name = str(path)
+    text = _read_text(path)
+    layout = _layout(name, text.splitlines()[:_HEADER_SCAN])
+    quoting = csv.QUOTE_NONE if layout.delimiter == "|" else csv.QUOTE_MINIMAL
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=layout.delimiter, quoting=quoting)
+    for _ in reader:
+        if reader.line_num >= layout.header_line:
+            break
+    cols = layout.columns
+    source = Path(name).name
+    out = CatalogFile(name, layout.name, 0, CATALOG.empty_table())
+    records: list[tuple[int, str, dict[str, Any]]] = []
+    last_line = reader.line_num
+    for row in reader:
+        line_no, last_line = last_line + 1, reader.line_num
+        if not any(f.strip() for f in row):
+            continue  # blank lines are not rows
+        out.rows += 1
+        if len(row) > layout.width and not any(f.strip() for f in row[layout.width :]):
+            row = row[: layout.width]
+        if len(row) != layout.width:
+            out.rejects.append(Reject(line_no, None, "bad_field_count"))
+            continue
+
+        def get(key: str, row: list[str] = row) -> str | None:
+            i = cols.get(key)
+            return row[i] if i is not None else None
+
+        tac_raw = get("tac") or ""
+        tac = tac_raw.strip()
+        if not tac:
+            out.rejects.append(Reject(line_no, "tac", "missing_tac"))
+            continue
+        if not _TAC.fullmatch(tac):
+            out.rejects.append(Reject(line_no, "tac", "bad_tac"))
+            continue
+        if tac != tac_raw:
+            out.repaired += 1
+        year_raw = get("release_year") if layout.name == "own" else get("allocation_date")
+        rec = {
+            "manufacturer": get("manufacturer"),
+            "brand": get("brand"),
+            "model": get("model"),
+            "marketing_name": get("marketing_name"),
+            "internal_model": get("internal_model"),
+            "device_type": get("device_type"),
+            "os": get("os"),
+            "year": year_raw,
+        }
+        records.append((line_no, tac, rec))
+    for r in out.rejects:
+        out.reasons[r.reason] += 1
+
+    winner: dict[str, int] = {tac: i for i, (_, tac, _) in enumerate(records)}
+    kept = []
+    for i, (line_no, tac, rec) in enumerate(records):
+        w = winner[tac]
+        if w == i:
+            kept.append((tac, rec))
+            continue
+        same = all(_null(rec[k]) == _null(records[w][2][k]) for k in _CONTENT)
+        out.reasons["duplicate" if same else "conflict"] += 1
+        if not same:
+            out.conflicts.append(Reject(line_no, "tac", "conflict"))
+    out.table = _table(kept, source, layout.name)
+    return out
+
+
+def _table(kept: list[tuple[str, dict[str, Any]]], source: str, layout: str) -> pa.Table:
+    columns: dict[str, list[Any]] = {name: [] for name in CATALOG.names}
+    for tac, rec in kept:
+        model = _null(rec["model"]) or _null(rec["marketing_name"]) or _null(rec["internal_model"])
+        who = resolve(_null(rec["manufacturer"]), _null(rec["brand"]), model)
+        values = {
+            "tac": tac,
+            "vendor": who.vendor,
+            "brand": who.brand,
+            "model": model,
+            "marketing_name": _null(rec["marketing_name"]),
+            "device_type": devicetypes.normalize(_null(rec["device_type"])),
+            "os": _null(rec["os"]),
+            "release_year": _year(rec["year"]),
+            "manufacturer_raw": _raw(rec["manufacturer"]),
+            "brand_raw": _raw(rec["brand"]),
+            "model_raw": _raw(rec["model"]),
+            "device_type_raw": _raw(rec["device_type"]),
+            "source": source,
+            "layout": layout,
+            "import_seq": None,
+        }
+        for key, value in values.items():
+            columns[key].append(value)
+    return pa.Table.from_pydict(columns, schema=CATALOG)
+
+
+LOOKUP_KEYS = ("tac", "vendor", "brand", "model", "device_type", "manufacturer_raw", "brand_raw")
+
+
+def lookup(catalog: pa.Table, tacs: list[str]) -> list[dict[str, Any]]:
+    """One dict per TAC asked (keys ``LOOKUP_KEYS``); a TAC in no catalog is vendor Unknown.
+
+    A TAC that is not 8 ASCII digits raises InputError (it can match nothing).
+    """
+    for i, tac in enumerate(tacs, start=1):
+        if not _TAC.fullmatch(tac):
+            raise InputError(f"TAC #{i} is not exactly 8 ASCII digits", column="tac")
+    hits = catalog.filter(
+        pc.is_in(catalog["tac"], value_set=pa.array(sorted(set(tacs)), pa.string()))
+    )
+    found = {row["tac"]: row for row in hits.select(list(LOOKUP_KEYS)).to_pylist()}
+    unknown = {
+        "vendor": UNKNOWN,
+        "brand": UNKNOWN,
+        "model": UNKNOWN,
+        "device_type": devicetypes.OTHER,
+        "manufacturer_raw": None,
+        "brand_raw": None,
+    }
+    return [found.get(tac) or {"tac": tac, **unknown} for tac in tacs]
