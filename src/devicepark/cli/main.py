@@ -7,10 +7,24 @@ import os
 import sys
 
 import typer
+from typer.core import TyperGroup
 
 from devicepark.errors import DeviceparkError
 
+
+class _Group(TyperGroup):
+    """Turns a DeviceparkError anywhere below into one line on stderr and exit code 2."""
+
+    def invoke(self, ctx):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except DeviceparkError as exc:
+            sys.stderr.write(f"error: {exc}\n")
+            ctx.exit(2)
+
+
 app = typer.Typer(
+    cls=_Group,
     name="devicepark",
     help="Count an operator's subscribers by handset vendor and model, privately.",
     no_args_is_help=True,

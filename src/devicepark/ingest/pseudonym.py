@@ -124,7 +124,7 @@ def canonical_line_id(value: str, country_code: str = "33") -> str:
     ('+33612345678', '208011234567890', 'L-42')
     """
     cc = re.sub(r"\D", "", country_code)
-    s = value.strip()
+    s = value.strip(" ")  # as SQL trim(): spaces only
     if not re.fullmatch(r"\+?[0-9 .()\-]+", s):
         return s
     phone = re.sub(r"[ .()\-]", "", s)

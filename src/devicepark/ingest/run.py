@@ -453,11 +453,14 @@ def _rebuild_tenures(tx: Transaction, con: duckdb.DuckDBPyConnection, new_obs: l
     touched = icon.read_parquet([str(p) for p in new_obs], table_name="dp_ingest_new").select("line").distinct()
     schema = ibis.Schema.from_pyarrow(TENURES)
     folded = fold(obs.semi_join(touched, "line"), tx.config.tenure_gap_days)
-    folded = folded.select(*[folded[c].cast(t) for c, t in schema.items()])
+    def conform(t):  # exact store types on both sides of the union
+        return t.select(*[t[c].cast(dtype).name(c) for c, dtype in schema.items()])
+
+    folded = conform(folded)
     old_files = tx.files("tenures")
     if old_files:
         old = icon.read_parquet(old_files, table_name="dp_ingest_ten").anti_join(touched, "line")
-        result = old.select(folded.columns).union(folded)
+        result = conform(old).union(folded)
     else:
         result = folded
     out = tx.new_path("tenures")
