@@ -210,7 +210,47 @@ def audience(
     ] = TableOrJson.table,
 ) -> None:
     """Write the eligible lines at the campaign start (pseudonyms only), split treatment/holdout."""
-    raise ConfigError("campaign audience is not available yet")
+    import pyarrow.parquet as pq
+
+    from devicepark.campaign.audience import audience_counts, build_audience
+    from devicepark.campaign.spec import load_campaign
+    from devicepark.ingest.pseudonym import load_key
+    from devicepark.store import Store, connect, open_tables
+
+    campaign = load_campaign(file)
+    key = load_key(key_file)
+    st = Store.open(store)
+    con = connect()
+    table = build_audience(con, open_tables(con, st), campaign, key)
+    if out_file.suffix.lower() != ".parquet":
+        raise ConfigError(f"--out: {out_file} must be a .parquet file")
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_file.with_name(f".{out_file.name}.tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    tmp.replace(out_file)
+    counts = audience_counts(table)
+    if fmt is TableOrJson.json:
+        print_json(
+            {
+                "campaign": campaign.id,
+                "as_of": campaign.first_day,
+                "out": str(out_file),
+                "lines": table.num_rows,
+                "counts": counts,
+            }
+        )
+        return
+    out.print(
+        f"{campaign.id}: {table.num_rows:,} eligible lines on {campaign.first_day} "
+        f"/ lignes éligibles, written to {out_file}"
+    )
+    rows = [{**r, **{k: f"{r[k]:,}" for k in ("lines", "treatment", "holdout")}} for r in counts]
+    print_table(
+        rows,
+        ["segment", "operator_brand", "lines", "treatment", "holdout"],
+        title="Audience by segment and operator brand / par segment et marque",
+        right=["lines", "treatment", "holdout"],
+    )
 
 
 def measure(
