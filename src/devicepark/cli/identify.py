@@ -75,10 +75,7 @@ def tac_import(
             {"files": [{k: s[k] for k in IMPORT_KEYS} for s in summaries], "tacs_in_catalog": tacs}
         )
         return
-    rows = [
-        {**s, "reasons": _reasons(s), "skipped": "yes / oui" if s["skipped"] else ""}
-        for s in summaries
-    ]
+    rows = [{**s, "file": Path(s["file"]).name} for s in summaries]
     columns = (
         "file",
         "layout",
@@ -88,19 +85,18 @@ def tac_import(
         "duplicates",
         "conflicts",
         "repaired",
-        "reasons",
-        "skipped",
     )
-    print_table(
-        rows,
-        columns,
-        title="TAC import / import des TAC",
-        right=("rows", "imported", "rejected", "duplicates", "conflicts", "repaired"),
-    )
-    out.print(
-        "rows = imported + rejected + duplicates; repaired = TACs with surrounding spaces, "
-        "stripped and imported"
-    )
+    print_table(rows, columns, title="TAC import / import des TAC", right=columns[2:])
+    for s in summaries:
+        name = Path(s["file"]).name
+        if s["skipped"]:
+            out.print(f"{name}: already imported, skipped / déjà importé, ignoré")
+        elif s["reasons"] or s["repaired"]:
+            out.print(
+                f"{name}: {_reasons(s) or 'no rejects'}; repaired (spaces around the TAC "
+                f"stripped) / réparés: {s['repaired']}"
+            )
+    out.print("rows = imported + rejected + duplicates")
     out.print(f"TACs in catalog / TAC dans le catalogue: {tacs:,}")
 
 
