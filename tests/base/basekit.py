@@ -207,3 +207,43 @@ def answer_as_ref(answer: dict[str, Any], by: list[str], unit: str = "lines") ->
         if extra in answer:
             res[extra] = answer[extra]
     return res
+
+
+def mem_tables(fx: Fixture, con: Any, gap_days: int = 30):
+    """The fixture as in-memory Ibis tables (no files): fast for property tests."""
+    from devicepark.store.engine import Tables
+    from devicepark.store.schema import INGESTS, QUARANTINE
+    from devicepark.store.store import Manifest
+
+    obs = obs_table(fx.obs)
+    tenures = con.to_pyarrow(fold(ibis.memtable(obs), gap_days))
+    store = Store(Path("/nonexistent-store"), Manifest(config=StoreConfig(tenure_gap_days=gap_days)))
+    return Tables(
+        store=store,
+        lines=ibis.memtable(lines_table(fx.lines)),
+        observations=ibis.memtable(obs),
+        tenures=ibis.memtable(tenures),
+        catalog=ibis.memtable(catalog_table(fx.catalog)),
+        quarantine=ibis.memtable(QUARANTINE.empty_table()),
+        ingests=ibis.memtable(INGESTS.empty_table()),
+    )
+
+
+def naive_fold(obs: list[Obs], gap_days: int) -> list[tuple]:
+    """(line, seq, handset, first_date, last_date, distinct instants) per run, by definition."""
+    per: dict[str, list[Obs]] = defaultdict(list)
+    for o in {(o.line, o.handset, o.tac, o.at): o for o in obs}.values():
+        per[o.line].append(o)
+    out = []
+    for line, items in sorted(per.items()):
+        items.sort(key=lambda o: (o.at, o.handset))
+        runs: list[list[Obs]] = []
+        for o in items:
+            if (not runs or runs[-1][-1].handset != o.handset
+                    or (o.local_date - runs[-1][-1].local_date).days > gap_days):
+                runs.append([o])
+            else:
+                runs[-1].append(o)
+        for i, r in enumerate(runs, 1):
+            out.append((line, i, r[0].handset, r[0].local_date, r[-1].local_date, len({o.at for o in r})))
+    return out
