@@ -85,7 +85,7 @@ def compare(
             n = counts.get(vendor, 0)
             ms = market_share.get(vendor)
             bs = n / identified if identified else None
-            index = bs / ms * 100 if (ms and bs is not None) else None
+            index = n * 100 / (identified * ms) if (ms and identified) else None
             gap = round(ms * identified - n) if ms is not None else None
             row: dict[str, Any] = {"operator_brand": key} if by else {}
             row.update(vendor=vendor, base_share=bs, market_share=ms, index=index, gap_lines=gap)

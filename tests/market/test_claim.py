@@ -1,0 +1,99 @@
+"""Claim check: the journalist's arithmetic, an overclaim, a wrong denominator (hand-made store)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from marketkit import AS_OF
+
+from devicepark.market import Measured, check_claim, claim_store, round_figure
+from devicepark.market.claim import MANTISSAS, floor_share
+from devicepark.store import connect
+
+DAY = dt.date(2022, 2, 3)
+
+
+def test_worked_example_of_the_article() -> None:
+    # Orange, 3 Feb 2022: "1 million" Xiaomi users, "4.74 %" of "about 21 million" customers.
+    m = Measured(lines=1_001_234, total_lines=21_110_000, identified_lines=20_480_000)
+    r = check_claim("Xiaomi", DAY, 1_000_000, m, of=21_000_000, share=0.0474)
+    assert round(100 * r["claim"]["arithmetic_share"], 2) == 4.76  # 1 M / 21 M
+    assert r["claim"]["implied_denominator"] == 21_097_046  # 1 M / 0.0474: about 21.1 M
+    assert any("about 21.1 M" in reason for reason in r["reasons"])
+    assert [(d["from"], d["matches"]) for d in r["denominators"]] == [
+        ("of", "total_lines"),
+        ("share", "total_lines"),
+    ]
+    assert r["verdict"] == "supported"
+    assert r["supported_count"] == 1_000_000
+    assert r["careful_share"] == 0.0474  # 1,001,234 / 21,110,000 = 4.7429 %, floored
+    assert "4.74 %" in r["careful_text"]["en"] and "4,74\u00a0%" in r["careful_text"]["fr"]
+    assert "1\u202f000\u202f000" in r["careful_text"]["fr"]
+
+
+def test_share_of_identified_lines_is_a_wrong_denominator() -> None:
+    m = Measured(lines=1_001_234, total_lines=21_110_000, identified_lines=20_480_000)
+    r = check_claim("Xiaomi", DAY, 1_000_000, m, share=0.0489)  # 1 M / 20.45 M
+    assert r["denominators"][0]["matches"] == "identified_lines"
+    assert r["verdict"] == "wrong_denominator"
+
+
+@pytest.fixture
+def con():
+    return connect()
+
+
+# The hand-made store at 2022-02-03: Xiaomi 5 lines of 22 (20 identified); 19 customers.
+def test_store_supports_the_true_claim(con, tiny_store) -> None:
+    r = claim_store(con, tiny_store, vendor="Xiaomi", as_of=AS_OF, count=5, of=22)
+    assert r["verdict"] == "supported"
+    assert r["measured"] == {
+        "lines": 5, "total_lines": 22, "identified_lines": 20, "customers": 5,
+        "total_customers": 19, "share": 5 / 22, "share_of_identified": 0.25,
+        "share_of_customers": 5 / 19,
+    }  # fmt: skip
+    assert r["careful_share"] == 0.2272  # 22.727 % floored to 22.72 %
+    assert r["supported_count"] == 5
+
+
+def test_store_catches_an_overclaim(con, tiny_store) -> None:
+    r = claim_store(con, tiny_store, vendor="Xiaomi", as_of=AS_OF, count=6, of=22)
+    assert r["verdict"] == "overclaim"
+    assert r["supported_count"] == 5 and r["measured"]["lines"] == 5
+    assert "fewer than the 6 claimed" in r["reasons"][0]
+
+
+@pytest.mark.parametrize(
+    ("of", "share", "matches"),
+    [(20, None, "identified_lines"), (19, None, "customers"), (25, None, None),
+     (None, 0.25, "identified_lines")],
+)  # fmt: skip
+def test_store_catches_a_wrong_denominator(con, tiny_store, of, share, matches) -> None:
+    r = claim_store(con, tiny_store, vendor="Xiaomi", as_of=AS_OF, count=5, of=of, share=share)
+    assert r["verdict"] == "wrong_denominator"
+    assert r["denominators"][0]["matches"] == matches
+    assert r["denominators"][0]["nearest"] == (matches or "total_lines")
+
+
+def test_overclaim_wins_over_a_wrong_denominator(con, tiny_store) -> None:
+    r = claim_store(con, tiny_store, vendor="Xiaomi", as_of=AS_OF, count=6, of=20)
+    assert r["verdict"] == "overclaim"
+    assert any("identified lines" in reason for reason in r["reasons"])
+
+
+@given(st.integers(0, 10**12))
+def test_round_figure_is_the_largest_ladder_value_not_above(n: int) -> None:
+    r = round_figure(n)
+    assert r <= n
+    # naive reference: every ladder value up to n, the largest
+    ladder = [int(m * 10**k) for k in range(13) for m in MANTISSAS if float(m * 10**k).is_integer()]
+    assert r == max([x for x in ladder if x <= n], default=0)
+
+
+@given(st.floats(0, 1, allow_nan=False))
+def test_floor_share_never_goes_above_the_measure(x: float) -> None:
+    f = floor_share(x)
+    assert f <= x + 1e-15 and x - f < 1e-4 + 1e-12
