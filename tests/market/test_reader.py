@@ -156,3 +156,14 @@ def test_quarters_cover_three_months(year: int, q: int) -> None:
     assert p is not None and p.start == dt.date(year, 3 * q - 2, 1)
     assert p.end.month == 3 * q and (p.end + dt.timedelta(days=1)).day == 1
     assert parse_period(f"Q{q} {year}") == p
+
+
+def test_semicolons_decimal_commas_and_percent_signs(tmp_path: Path) -> None:
+    # A European spreadsheet's export: ';' between fields, ',' in numbers, '%' after them.
+    p = write(tmp_path, "period;vendor;share\n2022-01;Apple;0,6 %\n2022-01;Other;99,4 %\n")
+    m = read_market(p, normalise=lambda s: s if s == "Apple" else None)
+    assert m.unit == "percent"  # all values <= 1 but written with '%'
+    assert {s.vendor: s.share for s in m.shares} == {
+        "Apple": pytest.approx(0.006),
+        "Other": pytest.approx(0.994),
+    }

@@ -236,7 +236,11 @@ def compare(
                 "base_share": percent(v["base_share"]),
                 "market_share": percent(v["market_share"]),
                 "index": "" if v["index"] is None else f"{v['index']:.0f}",
-                "gap_lines": "" if v["gap_lines"] is None else f"{v['gap_lines']:+,}",
+                "gap_lines": ""
+                if v["gap_lines"] is None
+                else f"{v['gap_lines']:+,}"
+                if v["gap_lines"]
+                else "0",
             }
             for v in p["vendors"]
         ]

@@ -390,8 +390,8 @@ def _assemble(
                     source="; ".join(srcs) if srcs else source,
                 )
             )
-    for vendor, raws in sorted(merged.items()):
-        listed = ", ".join(repr(r) for r in sorted(raws, key=str.casefold))
+    for vendor, names_of in sorted(merged.items()):
+        listed = ", ".join(repr(r) for r in sorted(names_of, key=str.casefold))
         notices.append(
             Notice(
                 "merged_vendors",
