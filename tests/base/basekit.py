@@ -19,7 +19,7 @@ from devicepark.ingest.tenures import fold
 from devicepark.store import Store, StoreConfig, open_tables
 from devicepark.store.schema import CATALOG, LINES, OBSERVATIONS
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 D0 = dt.date(2022, 1, 1)
 
 
@@ -157,25 +157,47 @@ def ref_lines(fx: Fixture, d: dt.date, lookback: int = 30, include_m2m: bool = F
         if seg == "m2m" and not include_m2m:
             continue
         row: dict[str, Any] = {
-            "line": ln.line, "customer": ln.customer if ln.customer else "line:" + ln.line,
-            "operator_brand": ln.operator_brand, "segment": seg, "plan": ln.plan,
-            "region": ln.region, "handset": None, "identified": False,
+            "line": ln.line,
+            "customer": ln.customer if ln.customer else "line:" + ln.line,
+            "operator_brand": ln.operator_brand,
+            "segment": seg,
+            "plan": ln.plan,
+            "region": ln.region,
+            "handset": None,
+            "identified": False,
         }
         window = [o for o in by_line[ln.line] if lo <= o.local_date <= d]
         if window:
             latest = max(window, key=lambda o: (o.at, o.handset))
-            vendor, brand, model, dtype = fx.catalog.get(latest.tac, ("Unknown", "Unknown", "Unknown", "other"))
-            origin = min(o.local_date for o in by_line[ln.line] if o.handset == latest.handset and o.local_date <= d)
+            vendor, brand, model, dtype = fx.catalog.get(
+                latest.tac, ("Unknown", "Unknown", "Unknown", "other")
+            )
+            origin = min(
+                o.local_date
+                for o in by_line[ln.line]
+                if o.handset == latest.handset and o.local_date <= d
+            )
             row.update(
-                handset=latest.handset, identified=True, vendor=vendor, brand=brand, model=model,
-                device_type=dtype, device_age=age_bucket(origin, d),
+                handset=latest.handset,
+                identified=True,
+                vendor=vendor,
+                brand=brand,
+                model=model,
+                device_type=dtype,
+                device_age=age_bucket(origin, d),
             )
         out.append(row)
     return out
 
 
-def ref_base(fx: Fixture, d: dt.date, by: list[str], unit: str = "lines", lookback: int = 30,
-             include_m2m: bool = False) -> dict[str, Any]:
+def ref_base(
+    fx: Fixture,
+    d: dt.date,
+    by: list[str],
+    unit: str = "lines",
+    lookback: int = 30,
+    include_m2m: bool = False,
+) -> dict[str, Any]:
     """(total_lines, identified_lines, {group key tuple: count}) plus unit denominators."""
     rows = ref_lines(fx, d, lookback, include_m2m)
     ident = [r for r in rows if r["identified"]]
@@ -217,7 +239,9 @@ def mem_tables(fx: Fixture, con: Any, gap_days: int = 30):
 
     obs = obs_table(fx.obs)
     tenures = con.to_pyarrow(fold(ibis.memtable(obs), gap_days))
-    store = Store(Path("/nonexistent-store"), Manifest(config=StoreConfig(tenure_gap_days=gap_days)))
+    store = Store(
+        Path("/nonexistent-store"), Manifest(config=StoreConfig(tenure_gap_days=gap_days))
+    )
     return Tables(
         store=store,
         lines=ibis.memtable(lines_table(fx.lines)),
@@ -239,11 +263,16 @@ def naive_fold(obs: list[Obs], gap_days: int) -> list[tuple]:
         items.sort(key=lambda o: (o.at, o.handset))
         runs: list[list[Obs]] = []
         for o in items:
-            if (not runs or runs[-1][-1].handset != o.handset
-                    or (o.local_date - runs[-1][-1].local_date).days > gap_days):
+            if (
+                not runs
+                or runs[-1][-1].handset != o.handset
+                or (o.local_date - runs[-1][-1].local_date).days > gap_days
+            ):
                 runs.append([o])
             else:
                 runs[-1].append(o)
         for i, r in enumerate(runs, 1):
-            out.append((line, i, r[0].handset, r[0].local_date, r[-1].local_date, len({o.at for o in r})))
+            out.append(
+                (line, i, r[0].handset, r[0].local_date, r[-1].local_date, len({o.at for o in r}))
+            )
     return out
