@@ -1,21 +1,24 @@
 """Our base against the market: per vendor, base share, market share, index and gap in lines.
 
-``compare`` is pure (a base dict and market shares in, the JSON contract out); ``compare_store``
-and ``compare_series`` are the faces' kit: they run the base through ``devicepark.answers``.
+``compare`` and ``compare_series`` are pure (base dicts and market shares in, the JSON contract
+out); ``compare_store`` and ``series_store`` are the faces' kit: they run the base through
+``devicepark.answers`` on an open connection.
 
 JSON (keys fixed)::
 
     {"as_of": "2022-02-03", "market": "statcounter-fr", "period": "2022-02",
      "vendors": [{"vendor": "Xiaomi", "base_share": 0.0488, "market_share": 0.2301,
-                  "index": 21.2, "gap_lines": 3715000}, ...]}
+                  "index": 21.2, "gap_lines": 3717050}, ...]}
 
 - ``base_share``: the vendor's lines / identified lines at ``as_of`` (of the operator brand with
   ``--by operator_brand``; then each row starts with ``operator_brand``).
 - ``market_share``: the market's share for the period containing ``as_of``, or else the latest
   period ending before it (a month wins over a quarter that also contains the day).
 - ``index`` = base_share / market_share x 100 (100: as in the market; below: under-represented).
-- ``gap_lines`` = round(market_share x identified_lines - lines): positive is the number of lines
-  the vendor would gain if our base matched the market, negative the lines it holds above it.
+- ``gap_lines`` = market_share x identified_lines - lines, to the nearest line (halves to even):
+  positive is the number of lines the vendor would gain if our base matched the market, negative
+  the lines it holds above it. (Example: 1,000,000 Xiaomi lines of 20,500,000 identified, market
+  23.01 %: 0.2301 x 20,500,000 - 1,000,000 = +3,717,050.)
 - A vendor in the market but not in the base: base_share 0, index 0, gap_lines its whole share.
   A vendor the market names with share 0: index null, gap_lines = -lines.
   A vendor the market does not name at all (it is inside the market's "Other"): market_share,
@@ -65,19 +68,19 @@ def compare(
             market_share[s.vendor] = market_share.get(s.vendor, 0.0) + s.share
 
     # lines per (group, vendor); identified lines per group ('' when not split)
-    lines: dict[str, dict[str, int]] = {}
+    lines: dict[str | None, dict[str, int]] = {}
     for g in base.get("groups", []):
         vendor = g.get("vendor")
         if vendor is None or vendor == "":  # unidentified lines, if a base lists them
             continue
-        key = str(g.get(by)) if by else ""
+        key = g.get(by) if by else ""
         bucket = lines.setdefault(key, {})
         bucket[vendor] = bucket.get(vendor, 0) + int(g["lines"])
     if not by:
         lines.setdefault("", {})
 
     rows: list[dict[str, Any]] = []
-    for key in sorted(lines):
+    for key in sorted(lines, key=lambda k: (k is None, k or "")):
         counts = lines[key]
         identified = sum(counts.values())
         group_rows = []
