@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from marketkit import AS_OF
 
 from devicepark.market import Measured, check_claim, claim_store, round_figure
-from devicepark.market.claim import MANTISSAS, floor_share
+from devicepark.market.claim import floor_share
 from devicepark.store import connect
 
 DAY = dt.date(2022, 2, 3)
@@ -30,8 +30,15 @@ def test_worked_example_of_the_article() -> None:
     assert r["verdict"] == "supported"
     assert r["supported_count"] == 1_000_000
     assert r["careful_share"] == 0.0474  # 1,001,234 / 21,110,000 = 4.7429 %, floored
-    assert "4.74 %" in r["careful_text"]["en"] and "4,74\u00a0%" in r["careful_text"]["fr"]
-    assert "1\u202f000\u202f000" in r["careful_text"]["fr"]
+    assert r["careful_text"]["en"] == (
+        "At least 1,000,000 lines used a Xiaomi phone on February 3, 2022 (1,001,234 measured): "
+        "4.74% of the 21,110,000 active mobile lines, M2M excluded."
+    )
+    assert r["careful_text"]["fr"] == (
+        "Au moins 1\u202f000\u202f000 lignes utilisaient un téléphone Xiaomi le 3 février 2022 "
+        "(1\u202f001\u202f234 mesurées) : 4,74\u00a0% des 21\u202f110\u202f000 lignes mobiles "
+        "actives, hors M2M."
+    )
 
 
 def test_share_of_identified_lines_is_a_wrong_denominator() -> None:
@@ -88,8 +95,9 @@ def test_overclaim_wins_over_a_wrong_denominator(con, tiny_store) -> None:
 def test_round_figure_is_the_largest_ladder_value_not_above(n: int) -> None:
     r = round_figure(n)
     assert r <= n
-    # naive reference: every ladder value up to n, the largest
-    ladder = [int(m * 10**k) for k in range(13) for m in MANTISSAS if float(m * 10**k).is_integer()]
+    # naive reference: announce's ladder (1, 2, 2.5, 5, 7.5 x 10^k), the largest value up to n
+    steps = [m * 10**k for k in range(13) for m in (1, 2, 2.5, 5, 7.5)]
+    ladder = [int(x) for x in steps if x == int(x)]
     assert r == max([x for x in ladder if x <= n], default=0)
 
 

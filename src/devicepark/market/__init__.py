@@ -12,7 +12,25 @@ from devicepark.market.reader import MarketFile, Notice, Share, read_market
 from devicepark.market.table import KINDS, MARKET, load, names, save
 
 __all__ = [
-    "KINDS", "MARKET", "MarketFile", "Measured", "Notice", "Period", "Share", "check_claim",
-    "claim_store", "compare", "compare_series", "compare_store", "load", "measure", "names",
-    "parse_period", "period_for", "read_market", "round_figure", "save", "series_store",
+    "KINDS",
+    "MARKET",
+    "MarketFile",
+    "Measured",
+    "Notice",
+    "Period",
+    "Share",
+    "check_claim",
+    "claim_store",
+    "compare",
+    "compare_series",
+    "compare_store",
+    "load",
+    "measure",
+    "names",
+    "parse_period",
+    "period_for",
+    "read_market",
+    "round_figure",
+    "save",
+    "series_store",
 ]

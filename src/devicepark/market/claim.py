@@ -24,8 +24,8 @@ The report (JSON keys)::
 - Verdict: ``overclaim`` when the count is above the measured lines; else ``wrong_denominator``
   when a denominator of the claim is not the total of active lines (the base's ``share``
   denominator: M2M excluded, identified or not); else ``supported``.
-- The round figures are m x 10^k with m in 1, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 7.5, 8, 9: never above
-  the measured count.
+- ``supported_count`` is ``devicepark.publish.announce.round_figure`` of the measured lines: the
+  figure ``announce`` would headline (1, 2, 2.5, 5 or 7.5 x 10^k), never above the measured count.
 
 The journalist's arithmetic, worked: 1,000,000 / 21,000,000 is 4.76 %; the article printed
 4.74 %, which implies 1,000,000 / 0.0474 = 21,097,046, about 21.1 M:
@@ -34,25 +34,34 @@ The journalist's arithmetic, worked: 1,000,000 / 21,000,000 is 4.76 %; the artic
 >>> r = check_claim("Xiaomi", dt.date(2022, 2, 3), 1_000_000, m, of=21_000_000, share=0.0474)
 >>> f"{r['claim']['arithmetic_share']:.4f}", r["claim"]["implied_denominator"], r["verdict"]
 ('0.0476', 21097046, 'supported')
->>> r["supported_count"], r["careful_share"]
-(1000000, 0.0475)
+>>> r["supported_count"], r["careful_share"], r["careful_text"]["en"][:44]
+(1000000, 0.0475, 'At least 1,000,000 lines used a Xiaomi phone')
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from devicepark.errors import ConfigError
+from devicepark.publish import locale
+from devicepark.publish.announce import round_figure
 
-MANTISSAS = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 7.5, 8, 9)
+__all__ = [
+    "VERDICTS",
+    "Measured",
+    "approx",
+    "check_claim",
+    "claim_store",
+    "floor_share",
+    "measure",
+    "round_figure",
+]
+
 VERDICTS = ("supported", "overclaim", "wrong_denominator")
-NNBSP = "\u202f"  # French thousands separator
-NBSP = "\u00a0"  # before % in French
 
 
 @dataclass(frozen=True)
@@ -64,26 +73,6 @@ class Measured:
     identified_lines: int
     customers: int | None = None
     total_customers: int | None = None
-
-
-def round_figure(n: float) -> int:
-    """The largest round figure (m x 10^k, m on the ladder) not above ``n``; 0 below 1.
-
-    >>> [round_figure(x) for x in (1_003_512, 999_999, 52_734, 4_740_000, 7, 0)]
-    [1000000, 900000, 50000, 4000000, 7, 0]
-    >>> round_figure(26_000), round_figure(160_000)
-    (25000, 150000)
-    """
-    if n < 1:
-        return 0
-    k = int(math.floor(math.log10(n)))
-    best = 0
-    for exp in (k - 1, k):
-        for m in MANTISSAS:
-            v = Decimal(str(m)).scaleb(exp)
-            if v == v.to_integral_value() and v <= Decimal(str(n)):
-                best = max(best, int(v))
-    return best
 
 
 def floor_share(share: float, decimals: int = 2) -> float:
@@ -113,13 +102,8 @@ def _en(n: int) -> str:
     return f"{n:,}"
 
 
-def _fr(n: int) -> str:
-    return f"{n:,}".replace(",", NNBSP)
-
-
-def _pct(x: float, lang: str = "en") -> str:
-    text = f"{100 * x:.2f}"
-    return f"{text} %" if lang == "en" else f"{text.replace('.', ',')}{NBSP}%"
+def _pct(x: float) -> str:
+    return f"{100 * x:.2f} %"
 
 
 def measure(
@@ -229,15 +213,17 @@ def check_claim(
     supported = round_figure(m.lines)
     text = {"en": "", "fr": ""}
     if careful is not None:
-        day = as_of.isoformat()
+        en, fr = "en", "fr"
         text["en"] = (
-            f"At least {_en(supported)} lines used a {vendor} phone on {day} "
-            f"({_en(m.lines)} measured): "
-            f"{_pct(careful)} of the {_en(m.total_lines)} active mobile lines, M2M excluded."
+            f"At least {locale.integer(supported, en)} lines used a {vendor} phone on "
+            f"{locale.date(as_of, en)} ({locale.integer(m.lines, en)} measured): "
+            f"{locale.percent(careful, en)} of the {locale.integer(m.total_lines, en)} active "
+            f"mobile lines, M2M excluded."
         )
         text["fr"] = (
-            f"Au moins {_fr(supported)} lignes utilisaient un téléphone {vendor} le {day} "
-            f"({_fr(m.lines)} mesurées) : {_pct(careful, 'fr')} des {_fr(m.total_lines)} lignes "
+            f"Au moins {locale.integer(supported, fr)} lignes utilisaient un téléphone {vendor} "
+            f"le {locale.date(as_of, fr)} ({locale.integer(m.lines, fr)} mesurées) : "
+            f"{locale.percent(careful, fr)} des {locale.integer(m.total_lines, fr)} lignes "
             f"mobiles actives, hors M2M."
         )
     return {
