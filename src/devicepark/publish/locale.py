@@ -124,8 +124,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "age_caption": "Lignes selon l'ancienneté du terminal actuel sur la ligne, en mois.",
         "campaign_title": "Effet des campagnes",
         "campaign_caption": (
-            "Ventes supplémentaires estimées (nouveaux terminaux {vendor}) avec intervalle à 95 %."
+            "Nouveaux terminaux {vendor} par jour : observés (trait plein), attendus sans la "
+            "campagne (pointillés) et leur intervalle à 95 % (bande) ; la campagne est surlignée. "
+            "Le tableau donne les ventes supplémentaires estimées."
         ),
+        "col_adds": "Nouveaux terminaux par jour",
         "campaign_window": "pendant la campagne",
         "campaign_after": "semaines suivantes",
         "market_title": "Comparaison avec le marché",
@@ -200,7 +203,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "age_title": "Device age",
         "age_caption": "Lines by how long the current handset has been on the line, in months.",
         "campaign_title": "Campaign effects",
-        "campaign_caption": "Estimated incremental adds (new {vendor} handsets) with 95% interval.",
+        "campaign_caption": (
+            "New {vendor} handsets per day: observed (solid), expected without the campaign "
+            "(dashed) and its 95% interval (band); the campaign is highlighted. The table gives "
+            "the estimated incremental adds."
+        ),
+        "col_adds": "New handsets per day",
         "campaign_window": "during the campaign",
         "campaign_after": "following weeks",
         "market_title": "Market comparison",
