@@ -80,3 +80,54 @@ def run(n: int, seq: int, handset: int, tac: str, first: dt.date, last: dt.date)
         "last_date": last,
         "observations": 2,
     }
+
+
+TACS = {"Samsung": "35000001", "Apple": "35000002", "Xiaomi": "86000001"}
+SHARES = {"Samsung": 0.45, "Apple": 0.35, "Xiaomi": 0.20}
+
+
+def switching_store(path: Path, *, seed: int, uplift: float, lines: int = 100_000) -> int:
+    """A store of lines that each may change handset once between Sept 2021 and mid-March 2022.
+
+    New-handset days follow a weekly rhythm and a slight trend; vendors follow ``SHARES``. In
+    Orange during 3-9 February 2022, a switcher from a non-Xiaomi handset whose draw is not
+    Xiaomi is converted to Xiaomi with probability ``uplift * p / (1 - p)``, which raises
+    Xiaomi's share of new handsets by ``uplift`` (relative). Returns the number converted: the
+    planted number of extra Xiaomi gross adds.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    start, end = D(2021, 9, 1), D(2022, 3, 15)
+    ndays = (end - start).days + 1
+    idx = np.arange(ndays)
+    saturday = np.array([(start + dt.timedelta(days=int(i))).weekday() == 5 for i in idx])
+    weights = (1 + 0.35 * saturday) * (1 + 0.002 * idx)
+    vendors = np.array(list(SHARES))
+    p = np.array(list(SHARES.values()))
+    px = SHARES["Xiaomi"]
+    orange = rng.random(lines) < 0.6
+    old = rng.choice(3, size=lines, p=p)
+    switches = rng.random(lines) < 0.6
+    day = rng.choice(ndays, size=lines, p=weights / weights.sum())
+    new = rng.choice(3, size=lines, p=p)
+    x = int(np.flatnonzero(vendors == "Xiaomi")[0])
+    w0, w1 = (D(2022, 2, 3) - start).days, (D(2022, 2, 9) - start).days
+    eligible = switches & orange & (day >= w0) & (day <= w1) & (old != x) & (new != x)
+    converted = eligible & (rng.random(lines) < uplift * px / (1 - px))
+    new = np.where(converted, x, new)
+    dates = [start + dt.timedelta(days=int(i)) for i in idx]
+    line_rows, tenure_rows = [], []
+    old_first = D(2019, 1, 1)
+    for n in range(lines):
+        line_rows.append(line(n, brand="Orange" if orange[n] else "Sosh"))
+        if switches[n]:
+            d = dates[day[n]]
+            tenure_rows.append(
+                run(n, 1, n, TACS[vendors[old[n]]], old_first, d - dt.timedelta(days=1))
+            )
+            tenure_rows.append(run(n, 2, 1_000_000 + n, TACS[vendors[new[n]]], d, end))
+        else:
+            tenure_rows.append(run(n, 1, n, TACS[vendors[old[n]]], old_first, end))
+    write_store(path, line_rows, tenure_rows, CATALOG)
+    return int(converted.sum())

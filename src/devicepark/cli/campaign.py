@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from devicepark.cli._common import Format, StoreOpt, out, print_json, print_table
+from devicepark.cli._common import Format, StoreOpt, out, print_json, print_table, progress_bar
 from devicepark.errors import ConfigError
 
 FileArg = Annotated[Path, typer.Argument(help="Campaign file (TOML).", show_default=False)]
@@ -262,12 +262,99 @@ def measure(
             "--audience", help="Audience Parquet file (for the treatment/holdout difference)."
         ),
     ] = None,
+    after_days: Annotated[
+        int,
+        typer.Option("--after-days", help="Days watched after the window (14-28).", min=14, max=28),
+    ] = 21,
     fmt: Annotated[
         TableOrJson, typer.Option("--format", help="table or json.")
     ] = TableOrJson.table,
 ) -> None:
     """Estimate the campaign's effect on the vendor's daily gross adds, with 95 % intervals."""
-    raise ConfigError("campaign measure is not available yet")
+    import pyarrow.parquet as pq
+
+    from devicepark.campaign.measure import measure as run_measure
+    from devicepark.campaign.spec import load_campaign
+    from devicepark.store import Store, connect, open_tables
+
+    campaign = load_campaign(file)
+    audience_table = None
+    if audience_file is not None:
+        try:
+            audience_table = pq.read_table(audience_file, columns=["campaign", "line", "group"])
+        except (OSError, KeyError, ValueError) as exc:
+            raise ConfigError(
+                f"--audience: {audience_file} is not an audience file of `devicepark campaign "
+                f"audience` ({type(exc).__name__})"
+            ) from None
+        ids = set(audience_table.column("campaign").to_pylist())
+        if ids - {campaign.id}:
+            raise ConfigError(
+                f"--audience: {audience_file} was drawn for campaign {', '.join(sorted(ids))}, "
+                f"not {campaign.id}"
+            )
+    st = Store.open(store)
+    con = connect()
+    with progress_bar() as cb:
+        cb("measure", 0, 1)
+        answer, details = run_measure(
+            con, open_tables(con, st), campaign, audience=audience_table, after_days=after_days
+        )
+        cb("measure", 1, 1)
+    if fmt is TableOrJson.json:
+        print_json(answer)
+        return
+    _print_measure(answer, details)
+
+
+def _print_measure(answer: dict[str, Any], details: dict[str, Any]) -> None:
+    def interval(e: dict[str, Any] | None) -> str:
+        if e is None:
+            return "n/a"
+        sig = "significant / significatif" if e["low"] > 0 or e["high"] < 0 else "not significant"
+        return f"{e['cumulative']:+,.1f} [{e['low']:+,.1f}, {e['high']:+,.1f}] ({sig})"
+
+    w = answer["window"]
+    out.print(
+        f"[bold]{answer['campaign']}[/bold]: {answer['vendor']} gross adds in "
+        f"{', '.join(answer['operator_brands'])}, {w['starts']} to {w['ends']}"
+    )
+    pre = details["pre_period"]
+    out.print(
+        f"  counterfactual: {details['model']}, fitted on {pre['starts']} to {pre['ends']} "
+        f"({pre['days']} days); "
+        f"control: {details['control_series'] if details['control'] else 'none'}"
+    )
+    out.print(f"  effect (window) / effet (fenêtre): {interval(answer['effect'])}")
+    out.print(f"  after ({details['after_days']} days) / après: {interval(answer['after'])}")
+    rate = answer["placebo_false_positive_rate"]
+    out.print(
+        "  placebo false-positive rate / taux de faux positifs: "
+        + ("n/a" if rate is None else f"{rate:.0%} of {details['placebos']} fake windows")
+    )
+    h = answer["holdout"]
+    if h is None:
+        out.print("  holdout: none (pass --audience FILE from `devicepark campaign audience`)")
+    else:
+        out.print(
+            f"  adoption treatment {h['treatment']['rate']:.2%} "
+            f"({h['treatment']['lines']:,} lines) "
+            f"vs holdout {h['holdout']['rate']:.2%} ({h['holdout']['lines']:,}): "
+            f"{h['difference']:+.2%} [{h['low']:+.2%}, {h['high']:+.2%}]"
+        )
+    rows = [
+        {
+            "date": d["date"],
+            "observed": d["observed"],
+            "expected": f"{d['expected']:.1f}",
+            "low": f"{d['low']:.1f}",
+            "high": f"{d['high']:.1f}",
+            "incremental": f"{d['observed'] - d['expected']:+.1f}",
+        }
+        for d in answer["daily"]
+    ]
+    cols = ["date", "observed", "expected", "low", "high", "incremental"]
+    print_table(rows, cols, title="Daily gross adds / ajouts bruts quotidiens", right=cols[1:])
 
 
 __all__ = ["Format", "register"]

@@ -1,0 +1,202 @@
+"""Measure a campaign on a store: the vendor's daily gross adds, a control, the holdout difference.
+
+- observed: the vendor's gross adds (``devicepark.base.adds``, kind ``entries``: a line entering
+  the vendor with a new handset) per day in the campaign's operator brands;
+- control: the same vendor's gross adds in the other operator brands; when there are none, every
+  handset change in the campaign's brands that is not an entry into the vendor;
+- the counterfactual and its intervals come from ``devicepark.campaign.effect``;
+- holdout: among the audience's lines, the share that entered the vendor (current handset of the
+  vendor, first seen on the line between the first day and the end of the after-period) in
+  treatment minus holdout, with a 95 % Wald interval.
+
+``measure_answer`` returns the JSON contract with its keys exactly: ``campaign, vendor,
+operator_brands, window, effect, after, daily, placebo_false_positive_rate, holdout``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import ibis
+import pandas as pd
+import pyarrow as pa
+from ibis.expr.types import Table
+
+from devicepark.base.adds import daily_adds
+from devicepark.base.common import catalog_latest
+from devicepark.base.snapshot import device_at
+from devicepark.campaign.effect import MAX_PRE_WEEKS, estimate_effect
+from devicepark.campaign.spec import Campaign
+from devicepark.errors import ConfigError
+from devicepark.store.engine import Tables
+
+Z95 = 1.959963984540054
+
+
+def adds_expr(
+    tables: Tables,
+    campaign: Campaign,
+    d1: dt.date,
+    d2: dt.date,
+    kind: str = "entries",
+    lookback_days: int = 30,
+) -> Table:
+    """Rows ``date, operator_brand, adds`` of the campaign vendor (all vendors for ``changes``)."""
+    vendor = campaign.vendor if kind == "entries" else None
+    return daily_adds(tables, d1, d2, vendor, ["operator_brand"], lookback_days, kind=kind)
+
+
+def daily_frame(
+    entries: list[dict[str, Any]],
+    changes: list[dict[str, Any]] | None,
+    campaign: Campaign,
+    d1: dt.date,
+    d2: dt.date,
+) -> tuple[pd.DataFrame, str]:
+    """The (observed, control) daily frame from executed adds rows, and the control's name."""
+    days = pd.date_range(d1, d2, freq="D")
+    brands = set(campaign.operator_brands)
+
+    def per_day(rows: list[dict[str, Any]], inside: bool) -> pd.Series:
+        s = pd.Series(0.0, index=days)
+        for r in rows:
+            if (r["operator_brand"] in brands) == inside:
+                s[pd.Timestamp(r["date"])] += float(r["adds"])
+        return s
+
+    observed = per_day(entries, True)
+    control = per_day(entries, False)
+    name = "vendor gross adds in other operator brands"
+    if control.sum() == 0 and changes is not None:
+        control = (per_day(changes, True) - observed).clip(lower=0)
+        name = "other handset changes in the campaign's operator brands"
+    return pd.DataFrame({"observed": observed, "control": control}), name
+
+
+def measure_span(
+    campaign: Campaign,
+    data_first: dt.date,
+    data_last: dt.date,
+    after_days: int,
+    lookback_days: int = 30,
+) -> tuple[dt.date, dt.date]:
+    """The days to query: up to 16 weeks before the window to the end of the after-period.
+
+    The first ``lookback_days`` of data are left out: there, every line's first sighting looks
+    like a new handset.
+    """
+    d1 = max(
+        campaign.first_day - dt.timedelta(weeks=MAX_PRE_WEEKS),
+        data_first + dt.timedelta(days=lookback_days),
+    )
+    d2 = min(campaign.last_day + dt.timedelta(days=after_days), data_last)
+    if data_last < campaign.last_day:
+        raise ConfigError(
+            f"the store's data end on {data_last}, before campaign {campaign.id} ends on "
+            f"{campaign.last_day}; ingest observations up to at least {campaign.last_day}"
+        )
+    return d1, d2
+
+
+def adopters_expr(
+    tables: Tables,
+    audience: pa.Table,
+    campaign: Campaign,
+    through: dt.date,
+    lookback_days: int = 30,
+) -> Table:
+    """Per audience group: ``group, lines, adopters`` (entered the vendor from the first day)."""
+    aud = ibis.memtable(audience.select(["line", "group"]).rename_columns(["_aline", "group"]))
+    dev = device_at(tables, through, lookback_days)
+    cat = catalog_latest(tables.catalog).select("tac", "vendor").rename(_ctac="tac")
+    dev = dev.left_join(cat, dev.tac == cat._ctac)
+    dev = dev.mutate(
+        adopted=(dev.vendor == campaign.vendor)
+        & (dev.first_date >= ibis.literal(campaign.first_day))
+    ).select(_dline="line", adopted="adopted")
+    j = aud.left_join(dev, aud._aline == dev._dline)
+    j = j.mutate(adopted=j.adopted.fill_null(False))
+    return j.group_by("group").aggregate(lines=j.count(), adopters=j.adopted.sum().cast("int64"))
+
+
+def holdout_answer(rows: list[dict[str, Any]], through: dt.date) -> dict[str, Any] | None:
+    """Treatment minus holdout adoption rate with a 95 % Wald interval (None without a holdout).
+
+    >>> r = holdout_answer([{"group": "treatment", "lines": 900, "adopters": 90},
+    ...                     {"group": "holdout", "lines": 100, "adopters": 5}], dt.date(2022, 3, 2))
+    >>> r["difference"], r["low"], r["high"]
+    (0.05, 0.003, 0.097)
+    """
+    by = {r["group"]: r for r in rows}
+    if not by.get("holdout", {}).get("lines") or not by.get("treatment", {}).get("lines"):
+        return None
+    out: dict[str, Any] = {"through": through.isoformat()}
+    var = 0.0
+    rates = {}
+    for g in ("treatment", "holdout"):
+        n, k = int(by[g]["lines"]), int(by[g]["adopters"] or 0)
+        p = k / n
+        rates[g] = p
+        var += p * (1 - p) / n
+        out[g] = {"lines": n, "adopters": k, "rate": round(p, 6)}
+    diff = rates["treatment"] - rates["holdout"]
+    half = Z95 * math.sqrt(var)
+    out.update(difference=round(diff, 6), low=round(diff - half, 4), high=round(diff + half, 4))
+    return out
+
+
+def measure_answer(
+    campaign: Campaign, effect: dict[str, Any], holdout: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The ``campaign measure`` JSON contract (keys fixed by the issue)."""
+    return {
+        "campaign": campaign.id,
+        "vendor": campaign.vendor,
+        "operator_brands": list(campaign.operator_brands),
+        "window": {"starts": campaign.first_day.isoformat(), "ends": campaign.last_day.isoformat()},
+        "effect": effect["effect"],
+        "after": effect["after"],
+        "daily": effect["daily"],
+        "placebo_false_positive_rate": effect["placebo_false_positive_rate"],
+        "holdout": holdout,
+    }
+
+
+def measure(
+    con: ibis.BaseBackend,
+    tables: Tables,
+    campaign: Campaign,
+    *,
+    audience: pa.Table | None = None,
+    after_days: int = 21,
+    pre_weeks: int = MAX_PRE_WEEKS,
+    lookback_days: int = 30,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Execute the queries and the model: (the JSON answer, details for the table view)."""
+    t = tables.tenures
+    span = con.to_pyarrow(t.aggregate(lo=t.first_date.min(), hi=t.last_date.max())).to_pylist()
+    if not span or span[0]["hi"] is None:
+        raise ConfigError("the store has no observations yet; ingest some first")
+    d1, d2 = measure_span(campaign, span[0]["lo"], span[0]["hi"], after_days, lookback_days)
+    entries = con.to_pyarrow(
+        adds_expr(tables, campaign, d1, d2, "entries", lookback_days)
+    ).to_pylist()
+    changes = None
+    if not any(r["operator_brand"] not in campaign.operator_brands for r in entries):
+        changes = con.to_pyarrow(
+            adds_expr(tables, campaign, d1, d2, "changes", lookback_days)
+        ).to_pylist()
+    frame, control = daily_frame(entries, changes, campaign, d1, d2)
+    effect = estimate_effect(
+        frame, campaign.first_day, campaign.last_day, pre_weeks=pre_weeks, after_days=after_days
+    )
+    holdout = None
+    if audience is not None:
+        rows = con.to_pyarrow(
+            adopters_expr(tables, audience, campaign, d2, lookback_days)
+        ).to_pylist()
+        holdout = holdout_answer(rows, d2)
+    details = {**effect["details"], "control_series": control}
+    return measure_answer(campaign, effect, holdout), details
