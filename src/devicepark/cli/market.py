@@ -12,12 +12,16 @@ import typer
 from devicepark.cli._common import (
     EngineOpt,
     Format,
+    MemoryLimitOpt,
+    SparkConfOpt,
+    SparkMasterOpt,
     StoreOpt,
     out,
     percent,
     print_csv,
     print_json,
     print_table,
+    spark_conf_dict,
     thousands,
 )
 from devicepark.errors import ConfigError
@@ -63,6 +67,27 @@ def _date(value: str | None, option: str) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise ConfigError(f"{option} takes a date YYYY-MM-DD, not {value!r}") from None
+
+
+M2mOpt = Annotated[
+    bool, typer.Option("--include-m2m", help="Count M2M SIMs too (excluded by default).")
+]
+LookbackOpt = Annotated[
+    int, typer.Option("--lookback-days", help="Days of observations that identify a device.")
+]
+
+
+def _connect(
+    engine: Any, spark_master: str | None, spark_conf: list[str] | None, memory_limit: str | None
+) -> Any:
+    from devicepark.store import connect
+
+    return connect(
+        engine.value if engine is not None else None,
+        memory_limit=memory_limit,
+        spark_master=spark_master,
+        spark_conf=spark_conf_dict(spark_conf),
+    )
 
 
 def _vendor(name: str) -> str:
@@ -179,16 +204,18 @@ def compare(
     start: Annotated[str | None, typer.Option("--from", help="Series start YYYY-MM-DD.")] = None,
     stop: Annotated[str | None, typer.Option("--to", help="Series end YYYY-MM-DD.")] = None,
     every: Annotated[Every, typer.Option("--every", help="Series step.")] = Every.month,
-    lookback_days: Annotated[
-        int, typer.Option("--lookback-days", help="Lookback of the base.")
-    ] = 30,
+    lookback_days: LookbackOpt = 30,
+    include_m2m: M2mOpt = False,
     engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
+    spark_conf: SparkConfOpt = None,
+    memory_limit: MemoryLimitOpt = None,
     fmt: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
 ) -> None:
     """Per vendor: base share, market share, index (base / market x 100) and gap in lines."""
     from devicepark.market.compare import compare_store, series_store
     from devicepark.market.table import load
-    from devicepark.store import Store, connect
+    from devicepark.store import Store
 
     day, d1, d2 = _date(as_of, "--as-of"), _date(start, "--from"), _date(stop, "--to")
     if (d1 is None) != (d2 is None):
@@ -199,12 +226,19 @@ def compare(
         raise ConfigError("give either --as-of or --from/--to, not both")
     st = Store.open(store)
     shares = load(st, market)
-    con = connect(engine.value if engine else None)
+    con = _connect(engine, spark_master, spark_conf, memory_limit)
     by_col = by.value if by else None
     result: dict[str, Any]
     if day is not None:
         result = compare_store(
-            con, st, shares, market=market, as_of=day, by=by_col, lookback_days=lookback_days
+            con,
+            st,
+            shares,
+            market=market,
+            as_of=day,
+            by=by_col,
+            lookback_days=lookback_days,
+            include_m2m=include_m2m,
         )
         points = [result]
     else:
@@ -219,6 +253,7 @@ def compare(
             every=every.value,
             by=by_col,
             lookback_days=lookback_days,
+            include_m2m=include_m2m,
         )
         points = result["points"]
     if fmt is Format.json:
@@ -276,22 +311,24 @@ def check(
         float,
         typer.Option("--tolerance", help="Relative gap at which a denominator still matches."),
     ] = 0.01,
-    lookback_days: Annotated[
-        int, typer.Option("--lookback-days", help="Lookback of the base.")
-    ] = 30,
+    lookback_days: LookbackOpt = 30,
+    include_m2m: M2mOpt = False,
     engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
+    spark_conf: SparkConfOpt = None,
+    memory_limit: MemoryLimitOpt = None,
     fmt: Annotated[
         TableOrJson, typer.Option("--format", help="table or json.")
     ] = TableOrJson.table,
 ) -> None:
     """Whether the store supports a public claim; exit 0 whatever the verdict (it is a report)."""
     from devicepark.market.claim import claim_store
-    from devicepark.store import Store, connect
+    from devicepark.store import Store
 
     day = _date(as_of, "--as-of")
     assert day is not None
     st = Store.open(store)
-    con = connect(engine.value if engine else None)
+    con = _connect(engine, spark_master, spark_conf, memory_limit)
     report = claim_store(
         con,
         st,
@@ -302,6 +339,7 @@ def check(
         share=None if share is None else share / 100,
         tolerance=tolerance,
         lookback_days=lookback_days,
+        include_m2m=include_m2m,
     )
     if fmt is TableOrJson.json:
         print_json(report)

@@ -270,17 +270,24 @@ def claim_store(
     share: float | None = None,
     tolerance: float = 0.01,
     lookback_days: int = 30,
+    include_m2m: bool = False,
 ) -> dict[str, Any]:
     """``check_claim`` on an open store, through ``devicepark.answers.base`` (lines, customers)."""
     from devicepark import answers
     from devicepark.store import open_tables
 
     tables = open_tables(con, store)
-    lines = answers.base(
-        con, tables, as_of, by=["vendor"], unit="lines", lookback_days=lookback_days
-    )
-    customers = answers.base(
-        con, tables, as_of, by=["vendor"], unit="customers", lookback_days=lookback_days
-    )
-    measured = measure(lines, customers, vendor)
+    bases = [
+        answers.base(
+            con,
+            tables,
+            as_of,
+            by=["vendor"],
+            unit=unit,
+            lookback_days=lookback_days,
+            include_m2m=include_m2m,
+        )
+        for unit in ("lines", "customers")
+    ]
+    measured = measure(bases[0], bases[1], vendor)
     return check_claim(vendor, as_of, count, measured, of=of, share=share, tolerance=tolerance)

@@ -129,6 +129,7 @@ def compare_store(
     as_of: dt.date,
     by: str | None = None,
     lookback_days: int = 30,
+    include_m2m: bool = False,
 ) -> dict[str, Any]:
     """``compare`` on an open store, the base from ``devicepark.answers.base`` (unit lines)."""
     from devicepark import answers
@@ -141,6 +142,7 @@ def compare_store(
         by=_columns(by),
         unit="lines",
         lookback_days=lookback_days,
+        include_m2m=include_m2m,
     )
     return compare(base, shares, market=market, as_of=as_of, by=by)
 
@@ -156,6 +158,7 @@ def series_store(
     every: str = "month",
     by: str | None = None,
     lookback_days: int = 30,
+    include_m2m: bool = False,
 ) -> dict[str, Any]:
     """``compare_series`` on an open store, the points from ``devicepark.answers.series``."""
     from devicepark import answers
@@ -170,5 +173,6 @@ def series_store(
         by=_columns(by),
         unit="lines",
         lookback_days=lookback_days,
+        include_m2m=include_m2m,
     )
     return compare_series(series, shares, market=market, by=by)
