@@ -76,11 +76,17 @@ def render(chart: alt.TopLevelMixin, lang: str, name: str) -> str:
 
 
 def _scope_svg(svg: str, name: str) -> str:
-    """Prefix ids (clip paths, gradients) with ``name`` and let the SVG scale with the page."""
-    ids = set(re.findall(r'\bid="([^"]+)"', svg))
-    for i in sorted(ids, key=len, reverse=True):
-        svg = svg.replace(f'id="{i}"', f'id="{name}-{i}"').replace(f"#{i})", f"#{name}-{i})")
-        svg = svg.replace(f'href="#{i}"', f'href="#{name}-{i}"')
+    """Renumber ids (clip paths, gradients) as ``name-1``, ``name-2``... in order of appearance,
+    so that several SVGs can share a page and the same chart gives the same bytes (vl-convert
+    numbers them per process), and let the SVG scale with the page."""
+    mapping: dict[str, str] = {}
+    for i in re.findall(r'\bid="([^"]+)"', svg):
+        mapping.setdefault(i, f"{name}-{len(mapping) + 1}")
+
+    def sub(m: re.Match[str]) -> str:
+        return m.group(1) + mapping.get(m.group(2), m.group(2)) + m.group(3)
+
+    svg = re.sub(r'(\bid="|url\(#|href="#)([^")]+)([")])', sub, svg)
     svg = re.sub(r"^<svg ", f'<svg role="img" aria-labelledby="{name}-title" ', svg, count=1)
     svg = re.sub(
         r'(<svg[^>]*?) width="(\d+(?:\.\d+)?)" height="(\d+(?:\.\d+)?)"',
