@@ -1,0 +1,99 @@
+"""The campaign files a server knows: ``*.toml`` in one directory (``<store>/campaigns`` unless
+``serve --campaigns DIR``), loaded when they change and looked up by their ``id``.
+
+A file that does not load is listed with its error instead of breaking the listing; when two
+files declare one id, the first by file name wins and the other is listed as invalid.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from devicepark.api.errors import ApiError
+from devicepark.campaign.spec import Campaign, load_campaign
+from devicepark.errors import DeviceparkError
+
+
+def summary(campaign: Campaign) -> dict[str, Any]:
+    """The keys of ``devicepark campaign check --format json`` (less ``valid`` and ``warnings``)."""
+    audience = campaign.audience
+    return {
+        "campaign": campaign.id,
+        "name": campaign.name,
+        "vendor": campaign.vendor,
+        "timezone": campaign.timezone.key,
+        "starts": campaign.starts.isoformat(),
+        "ends": campaign.ends.isoformat(),
+        "days": len(campaign.days()),
+        "channels": list(campaign.channels),
+        "operator_brands": list(campaign.operator_brands),
+        "stack": campaign.stack,
+        "offers": len(campaign.offers),
+        "phases": [
+            {"name": p.name, "starts": p.starts.isoformat(), "ends": p.ends.isoformat(),
+             "offers": len(p.offers)}
+            for p in campaign.phases
+        ],  # fmt: skip
+        "audience": None
+        if audience is None
+        else {
+            "segments": list(audience.segments),
+            "exclude_vendors": list(audience.exclude_vendors),
+            "min_device_age_months": audience.min_device_age_months,
+            "holdout_share": audience.holdout_share,
+        },
+    }
+
+
+class CampaignDir:
+    """Campaign files of one directory, re-read when a file's mtime or size changes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._loaded: dict[Path, tuple[tuple[int, int], Campaign | str]] = {}
+
+    def _scan(self) -> list[tuple[Path, Campaign | str]]:
+        files = sorted(self.path.glob("*.toml")) if self.path.is_dir() else []
+        out = []
+        with self._lock:
+            for f in files:
+                try:
+                    st = f.stat()
+                except OSError:
+                    continue
+                sig = (st.st_mtime_ns, st.st_size)
+                cached = self._loaded.get(f)
+                if cached is None or cached[0] != sig:
+                    try:
+                        item: Campaign | str = load_campaign(f)
+                    except DeviceparkError as exc:
+                        item = str(exc)
+                    cached = (sig, item)
+                    self._loaded[f] = cached
+                out.append((f, cached[1]))
+            for gone in set(self._loaded) - set(files):
+                del self._loaded[gone]
+        return out
+
+    def listing(self) -> dict[str, Any]:
+        """``{"campaigns": [summary, ...], "invalid": [{"file", "error"}]}``."""
+        campaigns, invalid, seen = [], [], set()
+        for f, item in self._scan():
+            if isinstance(item, str):
+                invalid.append({"file": f.name, "error": item})
+            elif item.id in seen:
+                invalid.append({"file": f.name, "error": f"duplicate campaign id {item.id!r}"})
+            else:
+                seen.add(item.id)
+                campaigns.append({**summary(item), "file": f.name})
+        return {"campaigns": campaigns, "invalid": invalid}
+
+    def get(self, campaign_id: str) -> Campaign:
+        """The campaign with this id (404 in the one error shape when there is none)."""
+        for _, item in self._scan():
+            if not isinstance(item, str) and item.id == campaign_id:
+                return item
+        raise ApiError(404, f"no campaign {campaign_id!r} in {self.path.name}/")
