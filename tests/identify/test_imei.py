@@ -201,3 +201,19 @@ def test_scalar_equals_vector(values: list[str | None]) -> None:
         for p in map(parse, values)
     ]
     assert table.to_pylist() == expected
+
+
+def test_sliced_clean_values_keep_their_offsets(monkeypatch: pytest.MonkeyPatch) -> None:
+    # all-ASCII input takes the no-copy path, where each slice keeps its offset into the buffers
+    values = ["35209900176148", VALID15, "000000000000000", "3520990017614800", VALID15, "1234"]
+    sliced = pa.array(values).slice(1, 4)
+    assert parse_array(sliced).column("tac").to_pylist() == [
+        "35209900",
+        None,
+        "35209900",
+        "35209900",
+    ]
+    monkeypatch.setattr(imei, "_CHUNK", 2)
+    table = parse_array(pa.array(values), threads=2)
+    assert table.column("body").to_pylist() == [parse(v).body for v in values]
+    assert table.column("reason").to_pylist() == [parse(v).reason for v in values]

@@ -247,16 +247,19 @@ def _parse_chunk(values: pa.Array) -> pa.Table:
     n = len(values)
     if n == 0:
         return RESULT_SCHEMA.empty_table()
-    digits = pc.ascii_is_decimal(values)
+    digits = pc.fill_null(pc.ascii_is_decimal(values), False)
+    ascii_digits = digits.to_numpy(zero_copy_only=False)
     # Separators only matter where the raw value is not already all ASCII digits.
-    need = pc.invert(pc.fill_null(digits, True))
-    if pc.any(need).as_py():
-        cleaned = pc.replace_substring(
-            pc.replace_substring(pc.filter(values, need), " ", ""), "-", ""
+    need = np.flatnonzero(~ascii_digits & values.is_valid().to_numpy(zero_copy_only=False))
+    if need.size:
+        cleaned = pc.replace_substring(pc.replace_substring(values.take(need), " ", ""), "-", "")
+        mask = np.zeros(n, dtype=bool)
+        mask[need] = True
+        values = pc.replace_with_mask(values, pa.array(mask), cleaned)
+        ascii_digits = ascii_digits.copy()
+        ascii_digits[need] = pc.fill_null(pc.ascii_is_decimal(cleaned), False).to_numpy(
+            zero_copy_only=False
         )
-        values = pc.replace_with_mask(values, need, cleaned)
-        digits = pc.ascii_is_decimal(values)
-    ascii_digits = pc.fill_null(digits, False).to_numpy(zero_copy_only=False)
     length = pc.fill_null(pc.binary_length(values), 0).to_numpy(zero_copy_only=False)
 
     code = np.zeros(n, dtype=np.int8)  # 0 valid, else 1 + index in REASONS
@@ -276,12 +279,21 @@ def _parse_chunk(values: pa.Array) -> pa.Table:
         code[rows[fifteen][bad]] = 5
 
     valid = code == 0
-    invalid_mask = pa.array(~valid)
     reason = pc.take(_REASON_DICT, pa.array(code.astype(np.int32) - 1, mask=valid))
     kind = pc.take(_KIND_DICT, pa.array((length - 14).astype(np.int32), mask=~valid))
-    kept = pc.if_else(invalid_mask, pa.scalar(None, pa.string()), values).cast(pa.binary())
-    tac = pc.binary_slice(kept, 0, 8).cast(pa.string())
-    body = pc.binary_slice(kept, 0, 14).cast(pa.string())
+    # The valid values, nulls elsewhere: same offsets and bytes, a new validity bitmap (no copy).
+    _, offsets, data = values.buffers()
+    bits = np.concatenate([np.zeros(values.offset, dtype=bool), valid]) if values.offset else valid
+    bitmap = pa.py_buffer(np.packbits(bits, bitorder="little"))
+    kept = pa.Array.from_buffers(
+        pa.binary(),
+        n,
+        [bitmap, offsets, data],
+        null_count=int(n - valid.sum()),
+        offset=values.offset,
+    )
+    tac = pc.binary_slice(kept, 0, 8).view(pa.string())
+    body = pc.binary_slice(kept, 0, 14).view(pa.string())
     return pa.Table.from_arrays([pa.array(valid), reason, kind, tac, body], schema=RESULT_SCHEMA)
 
 
