@@ -23,7 +23,9 @@ import datetime as dt
 import io
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +48,7 @@ _HEADER_SCAN = 10  # physical lines searched for the header (Osmocom puts a lice
 
 # Catalog fields -> header names that carry them, per layout family (names are normalised:
 # lower case, underscores as spaces, spacing collapsed).
-_OWN = {
+_OWN: dict[str, tuple[str, ...]] = {
     "tac": ("tac",),
     "manufacturer": ("manufacturer",),
     "brand": ("brand",),
@@ -56,7 +58,7 @@ _OWN = {
     "os": ("os",),
     "release_year": ("release year",),
 }
-_GSMA = {
+_GSMA: dict[str, tuple[str, ...]] = {
     "tac": ("tac",),
     "manufacturer": ("manufacturer", "manufacturer (or) applicant"),
     "brand": ("brand name",),
@@ -129,7 +131,7 @@ class CatalogFile:
         }
 
 
-def _read_text(path: str | Path) -> str:
+def _read_text(path: str | PathLike[str]) -> str:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
@@ -152,7 +154,7 @@ def _split(line: str, delimiter: str) -> list[str]:
     return next(csv.reader([line], delimiter=delimiter), [])
 
 
-def _find(names: list[str], wanted: dict[str, tuple[str, ...]]) -> dict[str, int]:
+def _find(names: list[str], wanted: Mapping[str, tuple[str, ...]]) -> dict[str, int]:
     found = {}
     for key, options in wanted.items():
         for option in options:
@@ -200,7 +202,7 @@ def _layout(path: str, lines: list[str]) -> Layout:
     )
 
 
-def detect_layout(path: str | Path) -> Layout:
+def detect_layout(path: str | PathLike[str]) -> Layout:
     """The layout of a catalog file from its header; InputError naming the file if none fits."""
     text = _read_text(path)
     return _layout(str(path), text.splitlines()[:_HEADER_SCAN])
@@ -238,13 +240,16 @@ def _year(value: str | None) -> int | None:
     return None
 
 
-def read_catalog(path: str | Path) -> CatalogFile:
+def read_catalog(path: str | PathLike[str]) -> CatalogFile:
     """Read one catalog file: normalised rows, rejects, conflicts and the per-reason account."""
     name = str(path)
     text = _read_text(path)
     layout = _layout(name, text.splitlines()[:_HEADER_SCAN])
-    quoting = csv.QUOTE_NONE if layout.delimiter == "|" else csv.QUOTE_MINIMAL
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=layout.delimiter, quoting=quoting)
+    stream = io.StringIO(text, newline="")
+    if layout.delimiter == "|":  # GSMA fields may hold a bare '"' (E3372 "Stick"): no quoting
+        reader = csv.reader(stream, delimiter="|", quoting=csv.QUOTE_NONE)
+    else:
+        reader = csv.reader(stream, delimiter=layout.delimiter)
     for _ in reader:
         if reader.line_num >= layout.header_line:
             break

@@ -26,6 +26,7 @@ import io
 import os
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -190,7 +191,7 @@ def _read(text: str, source: str, into: Aliases) -> None:
     into.files.append(source)
 
 
-def load_aliases(paths: list[str | os.PathLike[str]] = ()) -> Aliases:  # type: ignore[assignment]
+def load_aliases(paths: Sequence[str | os.PathLike[str]] = ()) -> Aliases:
     """The packaged aliases, then each file of ``paths`` (later rows win)."""
     table = Aliases()
     packaged = resources.files("devicepark.identify") / "data" / "vendor_aliases.csv"

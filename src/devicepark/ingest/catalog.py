@@ -52,7 +52,7 @@ def ingest_catalogs(
     for i, (path, layout) in enumerate(zip(paths, layouts, strict=True)):
         if progress:
             progress("tac catalogs", float(i), total)
-        sha = log.file_sha256(path)
+        sha = log.file_sha256(Path(path))
         if log.already_ingested(tx, sha, kind="tac"):
             summaries.append(
                 {
