@@ -7,6 +7,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from devicepark.errors import InputError
 from devicepark.identify.catalog import detect_layout, lookup, read_catalog
@@ -355,3 +357,34 @@ def test_real_osmocom_file(shared_data: Path) -> None:
     assert xiaomi.num_rows == 18
     assert set(xiaomi.column("vendor").to_pylist()) == {"Xiaomi"}
     assert pc.count_distinct(t["tac"]).as_py() == t.num_rows
+
+
+# -- property: every row accounted for, the last row of a TAC wins ----------------------------
+
+tacs = st.one_of(
+    st.sampled_from(["86753104", "35332811", "01326600", " 35332811", "3533281", "", "3533281a"]),
+    st.text(alphabet="0123456789", min_size=8, max_size=8),
+)
+models = st.sampled_from(["A1", "A2", "B"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(tacs, models), min_size=1, max_size=25))
+def test_accounting_property(tmp_path_factory, rows: list[tuple[str, str]]) -> None:
+    path = tmp_path_factory.mktemp("p") / "c.csv"
+    path.write_text(
+        "tac,brand,model\n" + "".join(f"{t},Xiaomi,{m}\n" for t, m in rows), encoding="utf-8"
+    )
+    read = read_catalog(path)
+    good = [(t.strip(), m) for t, m in rows if len(t.strip()) == 8 and t.strip().isdigit()]
+    last = dict(good)  # naive reference: a dict keeps the last model per TAC
+    assert read.rows == len(rows) == read.imported + read.rejected + read.duplicates
+    assert read.rejected == len(rows) - len(good)
+    assert {r["tac"]: r["model"] for r in read.table.to_pylist()} == last
+    assert read.repaired == sum(1 for t, _ in rows if t != t.strip() and t.strip() in last)
+    conflicts = sum(
+        1
+        for i, (t, m) in enumerate(good)
+        if i < max(j for j, (u, _) in enumerate(good) if u == t) and m != last[t]
+    )
+    assert len(read.conflicts) == conflicts
