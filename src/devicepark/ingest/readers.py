@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,6 +28,12 @@ from devicepark.errors import InputError
 BLOCK_BYTES = 16 << 20
 MAX_LINE_BYTES = 1 << 20  # a longer line is rejected as field_too_large
 OTHER_DELIMITERS = (";", "\t", "|")
+# One CSV row per line, as the line-by-line parser reads it: fields either quoted ("" inside) or
+# unquoted (no comma, may hold a quote after its first character). Arrow is only trusted with
+# blocks made of such lines: it would join an unquoted quote with the next lines, glue
+# '"ab"c' into 'abc', and split a line at a bare carriage return.
+_FIELD = rb'(?:"(?:[^"\r\n]|"")*+"|[^",\r\n][^,\r\n]*+|)'
+_WELL_FORMED = re.compile(rb"(?:" + _FIELD + rb"(?:," + _FIELD + rb")*+\r?\n)*+")
 
 
 @dataclass
@@ -85,13 +92,22 @@ def open_input(path: str | Path, required: tuple[str, ...], kind: str) -> InputF
     missing = [c for c in required if c not in columns]
     if missing:
         raise InputError(
-            f"missing required column {', '.join(repr(m) for m in missing)} (found: {', '.join(columns) or 'none'})",
+            f"missing required column {', '.join(repr(m) for m in missing)} (found: {_shown(columns)})",
             file=str(p), line=1,
         )
     dup = sorted({c for c in columns if columns.count(c) > 1 and c in required})
     if dup:
         raise InputError(f"column {dup[0]!r} appears twice in the header", file=str(p), line=1)
     return info
+
+
+def _shown(columns: list[str]) -> str:
+    """Header names for a message; a name holding 5+ digits may be data (a file without a
+    header starts with a row of identifiers) and is never repeated."""
+    if not columns or columns == [""]:
+        return "none"
+    names = [c if sum(ch.isdecimal() for ch in c) < 5 and len(c) <= 64 else "<value hidden>" for c in columns]
+    return ", ".join(names)
 
 
 def _is_gzip(p: Path) -> bool:
@@ -118,6 +134,29 @@ def _header_line(p: Path) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError("invalid UTF-8 in the header", file=str(p), line=1, column=exc.start + 1) from None
+
+
+def _damage_point(info: InputFile) -> tuple[int, str | None]:
+    """Where a corrupt gzip stream stops: the physical line (header = 1) and the column in it."""
+    newlines, tail = 0, b""
+    dec = zlib.decompressobj(wbits=47)  # gzip or zlib header, auto-detected
+    try:
+        with open(info.path, "rb") as fh:
+            while raw := fh.read(1 << 16):
+                while raw:
+                    out = dec.decompress(raw)
+                    newlines += out.count(b"\n")
+                    cut = out.rfind(b"\n")
+                    tail = out[cut + 1 :] if cut >= 0 else (tail + out)[-MAX_LINE_BYTES:]
+                    raw = dec.unused_data
+                    if dec.eof and raw:
+                        dec = zlib.decompressobj(wbits=47)  # the next gzip member
+                    else:
+                        break
+    except (OSError, zlib.error):
+        pass
+    column = _colname(info, tail.count(b",")) if tail else None
+    return newlines + 1, column
 
 
 def _short(exc: BaseException) -> str:
@@ -183,9 +222,12 @@ def _csv_batches(info: InputFile, wanted: list[str]) -> Iterator[Batch]:
             try:
                 chunk = fh.read(BLOCK_BYTES)
             except (EOFError, OSError, zlib.error) as exc:
+                at, col = _damage_point(info)
                 raise InputError(
-                    f"truncated or corrupt file ({_short(exc)}); nothing was committed",
-                    file=info.name, line=line + carry.count(b"\n") + 1,
+                    f"truncated or corrupt file: the data stops inside line {at} ({_short(exc)}); "
+                    "nothing was committed",
+                    file=info.name, line=at, column=col,
+                    hint="export or copy the file again",
                 ) from None
             if not chunk:
                 block, carry = carry, b""
@@ -241,7 +283,7 @@ def _parse_block(
         ok = table.num_rows + blank == nlines
     except (pa.ArrowInvalid, UnicodeDecodeError):
         ok = False
-    if ok and blank == 0 and len(block) <= MAX_LINE_BYTES * max(1, nlines) and not _has_long_line(block):
+    if ok and blank == 0 and not _has_long_line(block) and _plain(block):
         cols = {}
         for w in wanted:
             cols[w] = table.column(f"c{index[w]}") if w in index else pa.array([""] * table.num_rows, pa.string())
@@ -250,6 +292,13 @@ def _parse_block(
             bytes_read=len(block),
         )
     return _slow_block(info, block, first_line, ncols, index, wanted)
+
+
+def _plain(block: bytes) -> bool:
+    """Whether Arrow reads this block exactly as the line-by-line parser would."""
+    if b'"' not in block and b"\r" not in block:
+        return True
+    return _WELL_FORMED.fullmatch(block) is not None
 
 
 def _has_long_line(block: bytes) -> bool:
@@ -280,7 +329,8 @@ def _slow_block(
             blank += 1
             continue
         if len(raw) > MAX_LINE_BYTES:
-            bad.append((no, None, "field_too_large"))
+            sizes = [len(f) for f in raw.split(b",")]
+            bad.append((no, _colname(info, sizes.index(max(sizes))), "field_too_large"))
             continue
         try:
             text = raw.decode("utf-8")
@@ -296,8 +346,8 @@ def _slow_block(
         except csv.Error:
             bad.append((no, _colname(info, _quote_column(text)), "bad_quoting"))
             continue
-        if len(fields) != ncols:
-            bad.append((no, None, "bad_field_count"))
+        if len(fields) != ncols:  # the column where the row stops matching the header
+            bad.append((no, _colname(info, min(len(fields), ncols)), "bad_field_count"))
             continue
         for w in wanted:
             rows[w].append(fields[index[w]] if w in index else "")

@@ -26,6 +26,6 @@ class Reason(str, Enum):
     # IMEI (devicepark.identify.imei)
     BAD_LENGTH = "bad_length"
     BAD_CHECKSUM = "bad_checksum"
-    NON_ASCII_DIGIT = "non_ascii_digit"
+    NON_ASCII_DIGIT = "non_ascii_digit"  # also a line_id with non-ASCII digits
     ZERO_IMEI = "zero_imei"
     NOT_DIGITS = "not_digits"

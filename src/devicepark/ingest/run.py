@@ -36,6 +36,17 @@ OBS_REQUIRED = ("line_id", "imei", "observed_at")
 FUTURE_TOLERANCE = dt.timedelta(days=1)
 
 
+def _date_ok(col: str) -> str:
+    """SQL: the value is spelled YYYY-MM-DD with a year from 1000 (year 0000 would become a BC
+    date that no Python reader can load)."""
+    return f"(regexp_full_match({col}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') AND {col} >= '1000')"
+
+
+# A line id spelled with non-ASCII decimal digits (Arabic-Indic, fullwidth...) would be a second
+# pseudonym of the same line: rejected, as for IMEIs.
+_NON_ASCII_DIGIT = r"regexp_matches(regexp_replace(line_id, '[0-9]', '', 'g'), '\p{Nd}')"
+
+
 @dataclass
 class FileReport:
     """The reconciliation of one input file."""
@@ -206,13 +217,14 @@ WITH t AS (
   FROM batch
 ), u AS (
   SELECT *,
-    CASE WHEN regexp_full_match(a, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') THEN CAST(try_strptime(a, '%Y-%m-%d') AS DATE) END AS act,
-    CASE WHEN regexp_full_match(t, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') THEN CAST(try_strptime(t, '%Y-%m-%d') AS DATE) END AS term
+    CASE WHEN {_date_ok("a")} THEN CAST(try_strptime(a, '%Y-%m-%d') AS DATE) END AS act,
+    CASE WHEN {_date_ok("t")} THEN CAST(try_strptime(t, '%Y-%m-%d') AS DATE) END AS term
   FROM t
 ), v AS (
   SELECT *,
     CASE
       WHEN line_id = '' THEN 'missing_value|line_id'
+      WHEN {_NON_ASCII_DIGIT} THEN 'non_ascii_digit|line_id'
       WHEN operator_brand = '' THEN 'missing_value|operator_brand'
       WHEN a = '' THEN 'missing_value|activated_on'
       WHEN act IS NULL THEN 'bad_date|activated_on'
@@ -308,14 +320,16 @@ def _ingest_lines(tx: Transaction, con: duckdb.DuckDBPyConnection, key: bytes, i
 
 def _obs_sql(key: bytes, cc: str, tz: str, now: dt.datetime) -> str:
     canon = canonical_line_id_sql("line_id", cc)
-    iso = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)?"
+    # UTC offsets up to +-14:59 (real ones span -12:00..+14:00); years 1000-9999.
+    iso = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
+           r"([Zz]|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?")
     limit = (now + FUTURE_TOLERANCE).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
     return f"""
 WITH t AS (
   SELECT line_no, trim(line_id) AS line_id, trim(observed_at) AS s, valid, reason, kind, tac, body
   FROM batch
 ), u AS (
-  SELECT *, regexp_full_match(s, '{iso}') AS iso,
+  SELECT *, regexp_full_match(s, '{iso}') AND s >= '1000' AS iso,
          regexp_matches(s, '([Zz]|[+-][0-9]{{2}}(:?[0-9]{{2}})?)$') AND length(s) > 16 AS has_offset
   FROM t
 ), w AS (
@@ -339,6 +353,7 @@ WITH t AS (
   SELECT *,
     CASE
       WHEN line_id = '' THEN 'missing_value|line_id'
+      WHEN {_NON_ASCII_DIGIT} THEN 'non_ascii_digit|line_id'
       WHEN reason IS NOT NULL THEN reason || '|imei'
       WHEN s = '' THEN 'missing_value|observed_at'
       WHEN nonexistent THEN 'nonexistent_local_time|observed_at'
