@@ -194,31 +194,32 @@ def _protect_market(m: dict[str, Any], base: dict[str, Any] | None) -> dict[str,
 
 
 def _markers(d: ReportInput, threshold: int, from_series: bool) -> list[dict[str, Any]]:
-    """Milestone diamonds: the first crossing of each round threshold, per vendor."""
-    out: list[dict[str, Any]] = []
-    if not from_series:
-        for m in d.milestones:
-            for c in m.get("milestones", []):
-                if c.get("first_crossed") and c["threshold"] >= threshold:
-                    out.append(
-                        {"vendor": m["vendor"], "threshold": c["threshold"],
-                         "date": c["first_crossed"], "fell_back": c.get("fell_back")}
-                    )  # fmt: skip
-        return out
-    # With noise, milestones computed on raw data would leak: recompute from the noisy series.
+    """Milestone diamonds: the first crossing of each round threshold, per vendor.
+
+    A threshold already reached on the series' first date was not crossed in the window shown:
+    it gets no marker. With noise, crossings computed on raw data would leak, so they are read
+    off the noisy series instead.
+    """
     from devicepark.base.milestones import crossings
 
     points = (d.series or {}).get("points", [])
     dates = [dt.date.fromisoformat(str(p["date"])[:10]) for p in points]
+    first = dates[0].isoformat() if dates else None
+    out: list[dict[str, Any]] = []
     for m in d.milestones:
         v = m["vendor"]
-        counts = [
-            next((g["lines"] or 0 for g in p["groups"] if g["vendor"] == v), 0) for p in points
-        ]
-        ths = [c["threshold"] for c in m.get("milestones", []) if c["threshold"] >= threshold]
-        for c in crossings(dates, counts, ths) if dates else []:
-            if c.get("first_crossed"):
-                out.append({"vendor": v, "threshold": c["threshold"], "date": c["first_crossed"]})
+        found = m.get("milestones", [])
+        if from_series:
+            counts = [
+                next((g["lines"] or 0 for g in p["groups"] if g["vendor"] == v), 0) for p in points
+            ]
+            found = crossings(dates, counts, [c["threshold"] for c in found]) if dates else []
+        for c in found:
+            when = c.get("first_crossed")
+            if not when or c["threshold"] < threshold or (first is not None and when <= first):
+                continue
+            out.append({"vendor": v, "threshold": c["threshold"], "date": when})
+    out.sort(key=lambda m: (m["date"], m["vendor"]))
     return out
 
 
