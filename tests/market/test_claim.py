@@ -50,7 +50,7 @@ def test_share_of_identified_lines_is_a_wrong_denominator() -> None:
 
 @pytest.fixture
 def con():
-    return connect()
+    return connect()  # the base itself is checked on every engine in tests/base
 
 
 # The hand-made store at 2022-02-03: Xiaomi 5 lines of 22 (20 identified); 19 customers.

@@ -26,8 +26,8 @@ def rows(result):
     return {r["vendor"]: r for r in result["vendors"]}
 
 
-def test_index_and_gap_are_exact_on_the_hand_made_store(tiny_store, imported) -> None:
-    got = compare_store(connect(), tiny_store, imported, market="survey", as_of=AS_OF)
+def test_index_and_gap_are_exact_on_the_hand_made_store(backend, tiny_store, imported) -> None:
+    got = compare_store(backend, tiny_store, imported, market="survey", as_of=AS_OF)
     assert list(got) == ["as_of", "market", "period", "vendors"]
     assert (got["as_of"], got["market"], got["period"]) == ("2022-02-03", "survey", "2022-02")
     assert all(list(r) == KEYS for r in got["vendors"])
