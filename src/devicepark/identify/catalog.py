@@ -131,16 +131,19 @@ class CatalogFile:
         }
 
 
-def _read_text(path: str | PathLike[str]) -> str:
+def _read_text(path: str | PathLike[str], limit: int = -1) -> str:
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as fh:
+            data = fh.read(limit)
     except OSError as exc:
         raise InputError(
             f"cannot read TAC catalog: {exc.strerror or exc}", file=str(path)
         ) from None
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
+        if limit > 0 and exc.start >= len(data) - 3:  # a character cut by the limit
+            return data[: exc.start].decode("utf-8-sig")
         return data.decode("cp1252", errors="replace")
 
 
@@ -204,7 +207,7 @@ def _layout(path: str, lines: list[str]) -> Layout:
 
 def detect_layout(path: str | PathLike[str]) -> Layout:
     """The layout of a catalog file from its header; InputError naming the file if none fits."""
-    text = _read_text(path)
+    text = _read_text(path, limit=1 << 16)  # the header is near the top; files can be large
     return _layout(str(path), text.splitlines()[:_HEADER_SCAN])
 
 
