@@ -16,6 +16,7 @@ TOKEN = "test-token-7f3a"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 CORE = Path(__file__).resolve().parents[1] / "data" / "core"
 CAMPAIGN_ID = "semaine-xiaomi-2022"
+BASE_URL = "/v1/base?as_of=2022-02-03"
 
 
 def cli(*args: str, ok: bool = True) -> tuple[int, bytes, str]:
