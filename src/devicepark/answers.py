@@ -140,6 +140,7 @@ def milestones(
     got = {r["date"]: int(r["lines"]) for r in rows(con, expr)}
     dates = point_dates(a, b, "day")
     counts = [got.get(d, 0) for d in dates]
-    result = milestones_q.milestones(dates, counts, every=every, thresholds=thresholds,
-                                     paths=paths, seed=seed)
+    result = milestones_q.milestones(
+        dates, counts, every=every, thresholds=thresholds, paths=paths, seed=seed
+    )
     return {"vendor": vendor, "from": iso(a), "to": iso(b), **result}

@@ -65,7 +65,9 @@ def daily_adds(
     runs = runs.left_join(c1, runs.tac == c1._ctac)
     runs = runs.mutate(**{k: runs[f"_c{k}"].fill_null(UNKNOWN[k]) for k in CATALOG_KEYS})
     w = ibis.window(group_by=runs.line, order_by=runs.seq)
-    runs = runs.mutate(_prev_handset=runs.handset.lag().over(w), _prev_vendor=runs.vendor.lag().over(w))
+    runs = runs.mutate(
+        _prev_handset=runs.handset.lag().over(w), _prev_vendor=runs.vendor.lag().over(w)
+    )
     changed = runs._prev_handset.isnull() | (runs._prev_handset != runs.handset)
     if kind == "entries":
         changed = changed & (runs._prev_vendor.isnull() | (runs._prev_vendor != runs.vendor))
@@ -100,8 +102,15 @@ def answer(
     d = d1
     while d <= d2:
         groups = sorted(per.get(d, []), key=lambda g: (-g["adds"], *[str(g[k]) for k in by]))
-        points.append({"date": iso(d), "adds": sum(g["adds"] for g in groups),
-                       "groups": groups if by else []})
+        points.append(
+            {"date": iso(d), "adds": sum(g["adds"] for g in groups), "groups": groups if by else []}
+        )
         d += dt.timedelta(days=1)
-    return {"from": iso(d1), "to": iso(d2), "vendor": vendor, "by": list(by), "kind": kind,
-            "points": points}
+    return {
+        "from": iso(d1),
+        "to": iso(d2),
+        "vendor": vendor,
+        "by": list(by),
+        "kind": kind,
+        "points": points,
+    }

@@ -61,10 +61,10 @@ def parse_by(by: str | Iterable[str] | None, allowed: Sequence[str] = BY_KEYS) -
 
     >>> parse_by("vendor, brand")
     ['vendor', 'brand']
-    >>> parse_by("colour")
+    >>> parse_by("colour")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    devicepark.errors.ConfigError: --by: unknown key 'colour'; choose among: vendor, brand, model, device_type, operator_brand, segment, plan, region, device_age
+    devicepark.errors.ConfigError: --by: unknown key 'colour'; choose among: vendor, brand, ...
     """
     if by is None:
         return []
@@ -98,7 +98,13 @@ def lines_in_scope(lines: Table, include_m2m: bool) -> Table:
     """Lines with their attributes, segment defaulting to consumer, M2M dropped unless asked."""
     seg = lines.segment.fill_null("consumer")
     t = lines.select(
-        "line", "customer", "operator_brand", "plan", "region", "activated_on", "terminated_on",
+        "line",
+        "customer",
+        "operator_brand",
+        "plan",
+        "region",
+        "activated_on",
+        "terminated_on",
         segment=seg,
     )
     if not include_m2m:
@@ -113,7 +119,9 @@ def active_at(lines: Table, day: dt.date) -> ibis.expr.types.BooleanValue:
 
 def catalog_latest(catalog: Table) -> Table:
     """One row per TAC (the latest import wins), with normalised attributes."""
-    w = ibis.window(group_by=catalog.tac, order_by=[ibis.desc(catalog.import_seq), ibis.desc(catalog.vendor)])
+    w = ibis.window(
+        group_by=catalog.tac, order_by=[ibis.desc(catalog.import_seq), ibis.desc(catalog.vendor)]
+    )
     ranked = catalog.mutate(_rn=ibis.row_number().over(w))
     latest = ranked.filter(ranked._rn == 0)
     return latest.select("tac", *CATALOG_KEYS)
@@ -152,8 +160,8 @@ def tenures_for(source: Tables | Table, lookback_days: int, gap_days: int | None
         return source.tenures
     if gap_days is not None and lookback_days < gap_days:
         raise ConfigError(
-            f"lookback of {lookback_days} days is shorter than the tenures' gap of {gap_days} days; "
-            "pass the store's tables so that observations are folded again"
+            f"lookback of {lookback_days} days is shorter than the tenures' gap of "
+            f"{gap_days} days; pass the store's tables so that observations are folded again"
         )
     return source
 
@@ -172,7 +180,11 @@ def run_intervals(tenures: Table, lookback_days: int) -> Table:
     lim = (tenures.last_date + ibis.interval(days=lookback_days)).cast("date")
     end = ibis.ifelse(nxt.isnull() | (nxt > lim), lim, nxt)
     return tenures.select(
-        "line", "seq", "handset", "tac", "first_date",
+        "line",
+        "seq",
+        "handset",
+        "tac",
+        "first_date",
         start=tenures.first_date,
         end=end,
         origin=tenures.first_date.min().over(wo),

@@ -28,13 +28,18 @@ HISTORY_WEEKS = 52  # the drift and the shocks come from the last year at most
 HORIZON_WEEKS = 260
 
 
-def crossings(dates: Sequence[dt.date], counts: Sequence[int], thresholds: Sequence[int]) -> list[dict[str, Any]]:
+def crossings(
+    dates: Sequence[dt.date], counts: Sequence[int], thresholds: Sequence[int]
+) -> list[dict[str, Any]]:
     """For each threshold: the first date the count was at or above it, whether it later fell
     back under it (and the last such date), and whether it is above it on the last date.
 
     >>> d = [dt.date(2022, 1, i) for i in range(1, 6)]
-    >>> crossings(d, [8, 10, 9, 11, 12], [10, 20])[0]
-    {'threshold': 10, 'first_crossed': '2022-01-02', 'fell_back': True, 'last_fell_back': '2022-01-03', 'above_now': True}
+    >>> first, second = crossings(d, [8, 10, 9, 11, 12], [10, 20])
+    >>> first["first_crossed"], first["fell_back"], first["last_fell_back"], first["above_now"]
+    ('2022-01-02', True, '2022-01-03', True)
+    >>> second["first_crossed"], second["fell_back"]
+    (None, False)
     """
     out = []
     for th in thresholds:
@@ -45,13 +50,15 @@ def crossings(dates: Sequence[dt.date], counts: Sequence[int], thresholds: Seque
                     first = d
             elif c < th:
                 last_under = d
-        out.append({
-            "threshold": int(th),
-            "first_crossed": iso(first),
-            "fell_back": last_under is not None,
-            "last_fell_back": iso(last_under),
-            "above_now": bool(counts) and counts[-1] >= th,
-        })
+        out.append(
+            {
+                "threshold": int(th),
+                "first_crossed": iso(first),
+                "fell_back": last_under is not None,
+                "last_fell_back": iso(last_under),
+                "above_now": bool(counts) and counts[-1] >= th,
+            }
+        )
     return out
 
 
@@ -76,8 +83,14 @@ def forecast_crossing(
     dates: Sequence[dt.date], counts: Sequence[int], threshold: int, paths: int = 500, seed: int = 0
 ) -> dict[str, Any]:
     """The date the count should first reach ``threshold``: median and 80 % interval."""
-    base = {"threshold": int(threshold), "method": METHOD, "date": None, "low": None, "high": None,
-            "probability_within_horizon": None}
+    base = {
+        "threshold": int(threshold),
+        "method": METHOD,
+        "date": None,
+        "low": None,
+        "high": None,
+        "probability_within_horizon": None,
+    }
     if not dates:
         return {**base, "note": "no data"}
     weekly = np.asarray(counts[::-1][::7][::-1], dtype=float)
@@ -85,9 +98,15 @@ def forecast_crossing(
         return {**base, "note": f"needs at least {MIN_WEEKS} weeks of history"}
     last_date = dates[-1]
     if weekly[-1] >= threshold:
-        return {**base, "date": iso(last_date), "low": iso(last_date), "high": iso(last_date),
-                "probability_within_horizon": 1.0, "note": "already reached"}
-    steps = np.diff(weekly[-(HISTORY_WEEKS + 1):])
+        return {
+            **base,
+            "date": iso(last_date),
+            "low": iso(last_date),
+            "high": iso(last_date),
+            "probability_within_horizon": 1.0,
+            "note": "already reached",
+        }
+    steps = np.diff(weekly[-(HISTORY_WEEKS + 1) :])
     rng = np.random.default_rng(seed)
     mu, sd, n = float(steps.mean()), float(steps.std(ddof=1)), len(steps)
     drift = mu + sd / math.sqrt(n) * rng.standard_normal(paths)  # uncertainty of the drift
@@ -104,13 +123,19 @@ def forecast_crossing(
         lo_v, hi_v = prev[k, j], sims[k, j]
         frac = 1.0 if hi_v <= lo_v else min(max((threshold - lo_v) / (hi_v - lo_v), 0.0), 1.0)
         days[j] = 7 * k + 7 * frac  # week k ends 7 * (k + 1) days after the last date
+
     def at(q: float) -> str | None:
         v = float(np.quantile(days, q))
         return None if math.isinf(v) else iso(last_date + dt.timedelta(days=math.ceil(v)))
 
-    return {**base, "date": at(0.5), "low": at(0.1), "high": at(0.9),
-            "probability_within_horizon": float(np.isfinite(days).mean()),
-            "horizon": iso(last_date + dt.timedelta(weeks=HORIZON_WEEKS))}
+    return {
+        **base,
+        "date": at(0.5),
+        "low": at(0.1),
+        "high": at(0.9),
+        "probability_within_horizon": float(np.isfinite(days).mean()),
+        "horizon": iso(last_date + dt.timedelta(weeks=HORIZON_WEEKS)),
+    }
 
 
 def milestones(

@@ -94,8 +94,18 @@ def intervals(
     s = ibis.ifelse(j.start_right > j.start, j.start_right, j.start)
     e = ibis.ifelse(j.end_right < j.end, j.end_right, j.end)
     iv = j.select(
-        "line", "customer", "handset", "tac", "operator_brand", "segment", "plan", "region",
-        "origin", start=s, end=e, identified=ibis.literal(True),
+        "line",
+        "customer",
+        "handset",
+        "tac",
+        "operator_brand",
+        "segment",
+        "plan",
+        "region",
+        "origin",
+        start=s,
+        end=e,
+        identified=ibis.literal(True),
     ).filter(lambda t: t.start < t.end)
     if "device_age" in by:
         parts = []
@@ -150,8 +160,12 @@ def _events(iv: Table, act: Table, by: list[str], dates: list[dt.date], every: s
     def ev(t: Table, level: str, keyed: bool) -> Table:
         ks = {k: t[k] for k in by} if keyed else nulls
         lv = ibis.literal(level)
-        plus = t.select(level=lv, **ks, date=_point_of(t.start, every, first), delta=ibis.literal(1))
-        minus = t.select(level=lv, **ks, date=_point_of(t.end, every, first), delta=ibis.literal(-1))
+        plus = t.select(
+            level=lv, **ks, date=_point_of(t.start, every, first), delta=ibis.literal(1)
+        )
+        minus = t.select(
+            level=lv, **ks, date=_point_of(t.end, every, first), delta=ibis.literal(-1)
+        )
         return ibis.union(plus, minus)
 
     events = ibis.union(ev(iv, "group", True), ev(act, "total", False))
@@ -166,8 +180,12 @@ def _events(iv: Table, act: Table, by: list[str], dates: list[dt.date], every: s
     cols = ["level", *by, "date", "delta"]
     dense = ibis.union(agg.select(cols), zeros.select(cols))
     dense = dense.group_by(["level", *by, "date"]).aggregate(delta=dense.delta.sum())
-    w = ibis.window(group_by=[dense.level, *[dense[k] for k in by]], order_by=dense.date,
-                    preceding=None, following=0)
+    w = ibis.window(
+        group_by=[dense.level, *[dense[k] for k in by]],
+        order_by=dense.date,
+        preceding=None,
+        following=0,
+    )
     out = dense.mutate(lines=dense.delta.sum().over(w).cast("int64"))
     out = out.filter((out.lines != 0) | (out.level == "total"))
     return out.select("date", "level", *by, "lines")
@@ -192,4 +210,3 @@ def _per_point(iv: Table, act: Table, by: list[str], unit: str, dates: list[dt.d
     cols = ["date", "level", *by, "lines", "_u"]
     out = ibis.union(g.select(cols), ide.select(cols), tot.select(cols))
     return out.rename({unit: "_u"})
-

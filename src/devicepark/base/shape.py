@@ -30,10 +30,16 @@ def ratio(num: int | None, den: int | None) -> float | None:
     return float(num) / float(den) if den else 0.0
 
 
-def sort_groups(groups: list[dict[str, Any]], count_key: str, by: list[str]) -> list[dict[str, Any]]:
+def sort_groups(
+    groups: list[dict[str, Any]], count_key: str, by: list[str]
+) -> list[dict[str, Any]]:
     """Largest first, then by keys (nulls last) for a stable order."""
+
     def key(g: dict[str, Any]) -> tuple[Any, ...]:
-        return (-int(g[count_key] or 0), *[(g[k] is None, "" if g[k] is None else str(g[k])) for k in by])
+        return (
+            -int(g[count_key] or 0),
+            *[(g[k] is None, "" if g[k] is None else str(g[k])) for k in by],
+        )
 
     return sorted(groups, key=key)
 

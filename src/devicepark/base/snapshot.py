@@ -88,8 +88,16 @@ def base_lines(
     j = j.mutate(device_age=ibis.ifelse(j.identified, age, null_str()))
     j = with_catalog(j, tables.catalog)
     return j.select(
-        "line", "customer", "handset", "identified", *CATALOG_KEYS,
-        "operator_brand", "segment", "plan", "region", "device_age",
+        "line",
+        "customer",
+        "handset",
+        "identified",
+        *CATALOG_KEYS,
+        "operator_brand",
+        "segment",
+        "plan",
+        "region",
+        "device_age",
     )
 
 
@@ -127,14 +135,18 @@ def count_rows(t: Table, by: list[str], unit: str, extra: Iterable[str] = ()) ->
     g = groups.group_by([*extra, *by]).aggregate(lines=groups.count(), _u=groups._unit.nunique())
     g = g.mutate(level=ibis.literal("group"))
     nulls = {k: null_str() for k in by}
-    tot = t.group_by(extra).aggregate(lines=t.count(), _u=t._unit.nunique()) if extra else t.aggregate(
-        lines=t.count(), _u=t._unit.nunique()
+    tot = (
+        t.group_by(extra).aggregate(lines=t.count(), _u=t._unit.nunique())
+        if extra
+        else t.aggregate(lines=t.count(), _u=t._unit.nunique())
     )
     tot = tot.mutate(level=ibis.literal("total"), **nulls)
     if unit == "handsets":  # not meaningful over lines with no handset
         tot = tot.mutate(_u=ibis.null("int64"))
-    ide = groups.group_by(extra).aggregate(lines=groups.count(), _u=groups._unit.nunique()) if extra else (
-        groups.aggregate(lines=groups.count(), _u=groups._unit.nunique())
+    ide = (
+        groups.group_by(extra).aggregate(lines=groups.count(), _u=groups._unit.nunique())
+        if extra
+        else (groups.aggregate(lines=groups.count(), _u=groups._unit.nunique()))
     )
     ide = ide.mutate(level=ibis.literal("identified"), **nulls)
     cols = [*extra, "level", *by, "lines", "_u"]
@@ -160,4 +172,3 @@ def installed_base(
     unit = parse_unit(unit)
     t = base_lines(tables, as_of, lookback_days, include_m2m, with_age="device_age" in keys)
     return count_rows(t, keys, unit)
-

@@ -78,8 +78,8 @@ def summary(flow_rows: Iterable[Mapping[str, Any]], by: str = "vendor") -> list[
     >>> rows = [{"from_vendor": "Apple", "to_vendor": "Xiaomi", "lines": 2},
     ...         {"from_vendor": "Apple", "to_vendor": "Apple", "lines": 6},
     ...         {"from_vendor": "(not active)", "to_vendor": "Xiaomi", "lines": 1}]
-    >>> summary(rows)
-    [{'vendor': 'Apple', 'gained': 0, 'lost': 2, 'kept': 6, 'loyalty': 0.75}, {'vendor': 'Xiaomi', 'gained': 3, 'lost': 0, 'kept': 0, 'loyalty': None}]
+    >>> [tuple(s.values()) for s in summary(rows)]
+    [('Apple', 0, 2, 6, 0.75), ('Xiaomi', 3, 0, 0, None)]
     """
     key = check_key(by)
     stats: dict[str, dict[str, int]] = defaultdict(lambda: {"gained": 0, "lost": 0, "kept": 0})
@@ -100,7 +100,9 @@ def summary(flow_rows: Iterable[Mapping[str, Any]], by: str = "vendor") -> list[
     return sorted(out, key=lambda r: (-(r["kept"] + r["gained"]), str(r[key])))
 
 
-def answer(flow_rows: list[dict[str, Any]], d1: dt.date, d2: dt.date, by: str = "vendor") -> dict[str, Any]:
+def answer(
+    flow_rows: list[dict[str, Any]], d1: dt.date, d2: dt.date, by: str = "vendor"
+) -> dict[str, Any]:
     """The switches JSON contract; flows largest first, then by keys."""
     key = check_key(by)
     fk, tk = f"from_{key}", f"to_{key}"

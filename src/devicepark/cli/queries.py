@@ -27,32 +27,54 @@ from devicepark.cli._common import (
 )
 
 AsOfOpt = Annotated[str, typer.Option("--as-of", help="Date D (YYYY-MM-DD).", show_default=False)]
-FromOpt = Annotated[str, typer.Option("--from", help="First date (YYYY-MM-DD).", show_default=False)]
+FromOpt = Annotated[
+    str, typer.Option("--from", help="First date (YYYY-MM-DD).", show_default=False)
+]
 ToOpt = Annotated[str, typer.Option("--to", help="Last date (YYYY-MM-DD).", show_default=False)]
 ByOpt = Annotated[
     str,
-    typer.Option("--by", help="Comma list among vendor, brand, model, device_type, operator_brand, "
-                 "segment, plan, region, device_age."),
+    typer.Option(
+        "--by",
+        help="Comma list among vendor, brand, model, device_type, operator_brand, "
+        "segment, plan, region, device_age.",
+    ),
 ]
 UnitOpt = Annotated[str, typer.Option("--unit", help="lines, customers or handsets.")]
-LookbackOpt = Annotated[int, typer.Option("--lookback-days", help="Days of observations that identify a device.")]
-M2mOpt = Annotated[bool, typer.Option("--include-m2m", help="Count M2M SIMs too (excluded by default).")]
+LookbackOpt = Annotated[
+    int, typer.Option("--lookback-days", help="Days of observations that identify a device.")
+]
+M2mOpt = Annotated[
+    bool, typer.Option("--include-m2m", help="Count M2M SIMs too (excluded by default).")
+]
 
 
-def _open(store: Path, engine: Any, spark_master: str | None, spark_conf: list[str] | None,
-          memory_limit: str | None) -> tuple[Any, Any]:
+def _open(
+    store: Path,
+    engine: Any,
+    spark_master: str | None,
+    spark_conf: list[str] | None,
+    memory_limit: str | None,
+) -> tuple[Any, Any]:
     from devicepark.store import Store, connect, open_tables
 
     st = Store.open(store)
-    con = connect(engine.value if engine is not None else None, memory_limit=memory_limit,
-                  spark_master=spark_master, spark_conf=spark_conf_dict(spark_conf))
+    con = connect(
+        engine.value if engine is not None else None,
+        memory_limit=memory_limit,
+        spark_master=spark_master,
+        spark_conf=spark_conf_dict(spark_conf),
+    )
     return con, open_tables(con, st)
 
 
 def _group_rows(groups: list[dict[str, Any]], by: list[str], unit: str) -> list[dict[str, Any]]:
     return [
-        {**{k: ("" if g[k] is None else g[k]) for k in by}, unit: thousands(g[unit]),
-         "share": percent(g["share"]), "share_of_identified": percent(g["share_of_identified"])}
+        {
+            **{k: ("" if g[k] is None else g[k]) for k in by},
+            unit: thousands(g[unit]),
+            "share": percent(g["share"]),
+            "share_of_identified": percent(g["share_of_identified"]),
+        }
         for g in groups
     ]
 
@@ -91,24 +113,37 @@ def base(
         print_json(a)
         return
     if fmt == Format.csv:
-        print_csv([{"as_of": a["as_of"], **g} for g in a["groups"]],
-                  ["as_of", *keys, unit, "share", "share_of_identified"])
+        print_csv(
+            [{"as_of": a["as_of"], **g} for g in a["groups"]],
+            ["as_of", *keys, unit, "share", "share_of_identified"],
+        )
         return
-    title = (f"Installed base on {a['as_of']}: {thousands(a['total_lines'])} lines, "
-             f"{thousands(a['identified_lines'])} identified")
+    title = (
+        f"Installed base on {a['as_of']}: {thousands(a['total_lines'])} lines, "
+        f"{thousands(a['identified_lines'])} identified"
+    )
     if unit == "customers":
-        title += f"; {thousands(a['total_customers'])} customers, {thousands(a['identified_customers'])} identified"
+        title += (
+            f"; {thousands(a['total_customers'])} customers, "
+            f"{thousands(a['identified_customers'])} identified"
+        )
     if unit == "handsets":
         title += f"; {thousands(a['identified_handsets'])} handsets"
-    print_table(_group_rows(a["groups"], keys, unit), [*keys, unit, "share", "share_of_identified"],
-                title=title, right=(unit, "share", "share_of_identified"))
+    print_table(
+        _group_rows(a["groups"], keys, unit),
+        [*keys, unit, "share", "share_of_identified"],
+        title=title,
+        right=(unit, "share", "share_of_identified"),
+    )
 
 
 def series(
     store: StoreOpt,
     d1: FromOpt,
     d2: ToOpt,
-    every: Annotated[str, typer.Option("--every", help="day, week (Sundays) or month (last days).")] = "day",
+    every: Annotated[
+        str, typer.Option("--every", help="day, week (Sundays) or month (last days).")
+    ] = "day",
     by: ByOpt = "vendor",
     unit: UnitOpt = "lines",
     lookback_days: LookbackOpt = 30,
@@ -133,20 +168,35 @@ def series(
         return
     rows = _flat_points(a, unit)
     if fmt == Format.csv:
-        cols = ["date", "total_lines", "identified_lines", *keys, unit, "share", "share_of_identified"]
+        cols = [
+            "date",
+            "total_lines",
+            "identified_lines",
+            *keys,
+            unit,
+            "share",
+            "share_of_identified",
+        ]
         print_csv(rows, cols)
         return
     table = [
-        {"date": r["date"], "total_lines": thousands(r["total_lines"]),
-         "identified_lines": thousands(r["identified_lines"]),
-         **{k: ("" if r.get(k) is None else r.get(k)) for k in keys},
-         unit: thousands(r.get(unit)), "share": percent(r.get("share")),
-         "share_of_identified": percent(r.get("share_of_identified"))}
+        {
+            "date": r["date"],
+            "total_lines": thousands(r["total_lines"]),
+            "identified_lines": thousands(r["identified_lines"]),
+            **{k: ("" if r.get(k) is None else r.get(k)) for k in keys},
+            unit: thousands(r.get(unit)),
+            "share": percent(r.get("share")),
+            "share_of_identified": percent(r.get("share_of_identified")),
+        }
         for r in rows
     ]
-    print_table(table, ["date", "total_lines", "identified_lines", *keys, unit, "share", "share_of_identified"],
-                title=f"Installed base, every {a['every']}",
-                right=("total_lines", "identified_lines", unit, "share", "share_of_identified"))
+    print_table(
+        table,
+        ["date", "total_lines", "identified_lines", *keys, unit, "share", "share_of_identified"],
+        title=f"Installed base, every {a['every']}",
+        right=("total_lines", "identified_lines", unit, "share", "share_of_identified"),
+    )
 
 
 def switches(
@@ -178,12 +228,25 @@ def switches(
     if fmt == Format.csv:
         print_csv(a["flows"], [fk, tk, "lines"])
         return
-    print_table([{**f, "lines": thousands(f["lines"])} for f in a["flows"]], [fk, tk, "lines"],
-                title=f"Switches from {a['from']} to {a['to']}", right=("lines",))
     print_table(
-        [{key: s[key], "gained": thousands(s["gained"]), "lost": thousands(s["lost"]),
-          "kept": thousands(s["kept"]), "loyalty": percent(s["loyalty"])} for s in a["summary"]],
-        [key, "gained", "lost", "kept", "loyalty"], title="Summary",
+        [{**f, "lines": thousands(f["lines"])} for f in a["flows"]],
+        [fk, tk, "lines"],
+        title=f"Switches from {a['from']} to {a['to']}",
+        right=("lines",),
+    )
+    print_table(
+        [
+            {
+                key: s[key],
+                "gained": thousands(s["gained"]),
+                "lost": thousands(s["lost"]),
+                "kept": thousands(s["kept"]),
+                "loyalty": percent(s["loyalty"]),
+            }
+            for s in a["summary"]
+        ],
+        [key, "gained", "lost", "kept", "loyalty"],
+        title="Summary",
         right=("gained", "lost", "kept", "loyalty"),
     )
 
@@ -194,7 +257,12 @@ def adds(
     d2: ToOpt,
     vendor: Annotated[str | None, typer.Option("--vendor", help="Only this vendor.")] = None,
     by: Annotated[str, typer.Option("--by", help="Comma list, e.g. operator_brand.")] = "",
-    changes: Annotated[bool, typer.Option("--all-changes", help="Count every change of handset, not only entries into a vendor.")] = False,
+    changes: Annotated[
+        bool,
+        typer.Option(
+            "--all-changes", help="Count every change of handset, not only entries into a vendor."
+        ),
+    ] = False,
     lookback_days: LookbackOpt = 30,
     include_m2m: M2mOpt = False,
     fmt: FormatOpt = Format.table,
@@ -211,8 +279,17 @@ def adds(
     as_date(d1, "--from"), as_date(d2, "--to")
     keys = parse_by(by, ADDS_KEYS)
     con, tables = _open(store, engine, spark_master, spark_conf, memory_limit)
-    a = answers.adds(con, tables, d1, d2, vendor, keys, lookback_days, include_m2m,
-                     "changes" if changes else "entries")
+    a = answers.adds(
+        con,
+        tables,
+        d1,
+        d2,
+        vendor,
+        keys,
+        lookback_days,
+        include_m2m,
+        "changes" if changes else "entries",
+    )
     if fmt == Format.json:
         print_json(a)
         return
@@ -226,17 +303,29 @@ def adds(
         print_csv(rows, ["date", *keys, "adds"])
         return
     what = f"{vendor} " if vendor else ""
-    print_table([{**r, "adds": thousands(r["adds"])} for r in rows], ["date", *keys, "adds"],
-                title=f"Daily gross adds {what}from {a['from']} to {a['to']}", right=("adds",))
+    print_table(
+        [{**r, "adds": thousands(r["adds"])} for r in rows],
+        ["date", *keys, "adds"],
+        title=f"Daily gross adds {what}from {a['from']} to {a['to']}",
+        right=("adds",),
+    )
 
 
 def milestones(
     store: StoreOpt,
-    vendor: Annotated[str, typer.Option("--vendor", help="Vendor, e.g. Xiaomi.", show_default=False)],
+    vendor: Annotated[
+        str, typer.Option("--vendor", help="Vendor, e.g. Xiaomi.", show_default=False)
+    ],
     every: Annotated[int, typer.Option("--every", help="Round step of the thresholds.")] = 250_000,
-    threshold: Annotated[list[int] | None, typer.Option("--threshold", help="A threshold; repeatable.")] = None,
-    d1: Annotated[str | None, typer.Option("--from", help="First date (default: start of data).")] = None,
-    d2: Annotated[str | None, typer.Option("--to", help="Last date (default: end of data).")] = None,
+    threshold: Annotated[
+        list[int] | None, typer.Option("--threshold", help="A threshold; repeatable.")
+    ] = None,
+    d1: Annotated[
+        str | None, typer.Option("--from", help="First date (default: start of data).")
+    ] = None,
+    d2: Annotated[
+        str | None, typer.Option("--to", help="Last date (default: end of data).")
+    ] = None,
     lookback_days: LookbackOpt = 30,
     include_m2m: M2mOpt = False,
     fmt: FormatOpt = Format.table,
@@ -256,26 +345,44 @@ def milestones(
         if value is not None:
             as_date(value, name)
     con, tables = _open(store, engine, spark_master, spark_conf, memory_limit)
-    a = answers.milestones(con, tables, vendor, every, threshold, d1, d2, lookback_days, include_m2m)
+    a = answers.milestones(
+        con, tables, vendor, every, threshold, d1, d2, lookback_days, include_m2m
+    )
     if fmt == Format.json:
         print_json(a)
         return
     if fmt == Format.csv:
-        print_csv(a["milestones"], ["threshold", "first_crossed", "fell_back", "last_fell_back", "above_now"])
+        print_csv(
+            a["milestones"],
+            ["threshold", "first_crossed", "fell_back", "last_fell_back", "above_now"],
+        )
         return
     print_table(
-        [{**m, "threshold": thousands(m["threshold"]), "fell_back": "yes" if m["fell_back"] else "no",
-          "above_now": "yes" if m["above_now"] else "no"} for m in a["milestones"]],
+        [
+            {
+                **m,
+                "threshold": thousands(m["threshold"]),
+                "fell_back": "yes" if m["fell_back"] else "no",
+                "above_now": "yes" if m["above_now"] else "no",
+            }
+            for m in a["milestones"]
+        ],
         ["threshold", "first_crossed", "fell_back", "last_fell_back", "above_now"],
-        title=f"{vendor}: {thousands(a['last_count'])} lines on {a['last_date']}", right=("threshold",),
+        title=f"{vendor}: {thousands(a['last_count'])} lines on {a['last_date']}",
+        right=("threshold",),
     )
     n = a["next"]
     if n.get("date"):
         high = n["high"] or "after " + str(n.get("horizon"))
-        out.print(f"Next: {thousands(n['threshold'])} around {n['date']} "
-                  f"(80 % interval {n['low']} to {high}; {n['method']})")
+        out.print(
+            f"Next: {thousands(n['threshold'])} around {n['date']} "
+            f"(80 % interval {n['low']} to {high}; {n['method']})"
+        )
     else:
-        out.print(f"Next: {thousands(n['threshold'])}: no forecast ({n.get('note') or 'not within the horizon'})")
+        out.print(
+            f"Next: {thousands(n['threshold'])}: no forecast "
+            f"({n.get('note') or 'not within the horizon'})"
+        )
 
 
 def register(app: typer.Typer) -> None:

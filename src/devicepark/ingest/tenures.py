@@ -38,7 +38,10 @@ def fold(observations: Table, gap_days: int) -> Table:
     )
     flagged = obs.mutate(_start=starts.cast("int64"))
     wc = ibis.window(
-        group_by=flagged.line, order_by=[flagged.observed_at, flagged.handset], preceding=None, following=0
+        group_by=flagged.line,
+        order_by=[flagged.observed_at, flagged.handset],
+        preceding=None,
+        following=0,
     )
     numbered = flagged.mutate(seq=flagged._start.sum().over(wc))
     runs = numbered.group_by(["line", "seq"]).aggregate(
