@@ -86,15 +86,15 @@ def floor_share(share: float, decimals: int = 2) -> float:
 
 
 def approx(n: float) -> str:
-    """A denominator in words: ``21.1 M``, ``350 k``.
+    """A denominator in words, to about three significant digits: ``21.1 M``, ``14.7 k``.
 
-    >>> approx(21_097_046), approx(349_600), approx(812)
-    ('21.1 M', '350 k', '812')
+    >>> approx(21_097_046), approx(349_600), approx(14_706), approx(999_700), approx(812)
+    ('21.1 M', '350 k', '14.7 k', '1 M', '812')
     """
-    if n >= 1e6:
-        return f"{n / 1e6:.1f} M"
-    if n >= 1e4:
-        return f"{n / 1e3:.0f} k"
+    for size, suffix in ((1e6, " M"), (1e3, " k")):
+        if n >= size * 0.9995:  # what rounds to 1 at three digits already counts
+            text = f"{n / size:.3g}"
+            return (text if "e" not in text else f"{n / size:,.0f}") + suffix
     return f"{n:.0f}"
 
 

@@ -20,9 +20,9 @@ Rules, the same for both layouts:
 from __future__ import annotations
 
 import csv
-import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from devicepark.errors import InputError
@@ -134,7 +134,7 @@ def read_market(
         if layout == "statcounter" or any(r.percent or r.value > 1 for r in raw)
         else "fraction"
     )
-    scale = 0.01 if unit == "percent" else 1.0
+    scale = Decimal("0.01") if unit == "percent" else Decimal(1)
     for r in raw:
         if r.value * scale > 1 + 1e-9:
             raise InputError(
@@ -156,7 +156,7 @@ class _Raw:
     period: Period
     vendor_raw: str
     text: str
-    value: float
+    value: Decimal
     percent: bool
     source: str | None
 
@@ -167,7 +167,7 @@ def _delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _number(file: str, line: int, column: str, text: str) -> tuple[float, bool]:
+def _number(file: str, line: int, column: str, text: str) -> tuple[Decimal, bool]:
     s = text.strip().replace("\u00a0", "").replace(" ", "")
     percent = s.endswith("%")
     if percent:
@@ -175,15 +175,15 @@ def _number(file: str, line: int, column: str, text: str) -> tuple[float, bool]:
     if "," in s and "." not in s:
         s = s.replace(",", ".")
     try:
-        value = float(s)
-    except ValueError:
+        value = Decimal(s)  # exact: 4.19 % is 0.0419, not 0.04190000000000001
+    except InvalidOperation:
         raise InputError(
             f"expected a share (a number, in percent or as a fraction), found {text!r}",
             file=file,
             line=line,
             column=column,
         ) from None
-    if not math.isfinite(value) or value < 0:
+    if not value.is_finite() or value < 0:
         raise InputError(
             f"a share must be a number >= 0, found {text!r}", file=file, line=line, column=column
         )
@@ -302,7 +302,7 @@ def _assemble(
     file: str,
     layout: str,
     unit: str,
-    scale: float,
+    scale: Decimal,
     raw: list[_Raw],
     norm: Normaliser,
     source: str | None,
@@ -385,7 +385,7 @@ def _assemble(
                 Share(
                     period=period,
                     vendor=vendor,
-                    share=math.fsum(r.value * scale for r in rs),
+                    share=float(sum(r.value * scale for r in rs)),
                     vendor_raw=" + ".join(raws),
                     source="; ".join(srcs) if srcs else source,
                 )
