@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 
 from devicepark.errors import InputError
 from devicepark.identify import devicetypes
-from devicepark.identify.vendors import UNKNOWN, resolve
+from devicepark.identify.vendors import UNKNOWN, aliases, resolve
 from devicepark.store.schema import CATALOG
 
 __all__ = ["CatalogFile", "Layout", "Reject", "detect_layout", "lookup", "read_catalog"]
@@ -318,9 +318,10 @@ def read_catalog(path: str | PathLike[str]) -> CatalogFile:
 
 def _table(kept: list[tuple[str, dict[str, Any]]], source: str, layout: str) -> pa.Table:
     columns: dict[str, list[Any]] = {name: [] for name in CATALOG.names}
+    table = aliases()
     for tac, rec in kept:
         model = _null(rec["model"]) or _null(rec["marketing_name"]) or _null(rec["internal_model"])
-        who = resolve(_null(rec["manufacturer"]), _null(rec["brand"]), model)
+        who = resolve(_null(rec["manufacturer"]), _null(rec["brand"]), model, table=table)
         values = {
             "tac": tac,
             "vendor": who.vendor,

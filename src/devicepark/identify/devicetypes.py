@@ -51,6 +51,7 @@ def _rules() -> tuple[dict[tuple[str, ...], str], list[tuple[tuple[str, ...], st
     return exact, contains
 
 
+@lru_cache(maxsize=4096)
 def normalize(text: str | None) -> str:
     """The vocabulary term for a source's device-type text; ``other`` when unknown or missing."""
     if not text:

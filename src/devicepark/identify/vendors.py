@@ -99,6 +99,8 @@ class Aliases:
     model: dict[tuple[str, ...], Alias] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     cache: dict[tuple[str | None, str | None, str | None], Vendor] = field(default_factory=dict)
+    found: dict[tuple[str, str], Alias | None] = field(default_factory=dict)
+    longest: int = 0
 
     def add(self, alias: Alias) -> None:
         key = words(alias.alias)
@@ -106,6 +108,7 @@ class Aliases:
             self.exact[_core(key)] = alias
         elif alias.match == "word":
             self.word[key] = alias
+            self.longest = max(self.longest, len(key))
         else:
             self.model[key] = alias
         # A vendor's own name always matches itself exactly ("Other", "True", "Yu").
@@ -118,15 +121,18 @@ class Aliases:
         """A manufacturer or brand name's alias: exact first, then the earliest, longest words."""
         if not name:
             return None
-        ws = words(name)
+        if ("name", name) not in self.found:
+            self.found["name", name] = self._find(words(name))
+        return self.found["name", name]
+
+    def _find(self, ws: tuple[str, ...]) -> Alias | None:
         if not ws:
             return None
         hit = self.exact.get(_core(ws))
         if hit is not None:
             return hit
-        longest = max((len(k) for k in self.word), default=0)
         for i in range(len(ws)):
-            for n in range(min(longest, len(ws) - i), 0, -1):
+            for n in range(min(self.longest, len(ws) - i), 0, -1):
                 hit = self.word.get(ws[i : i + n])
                 if hit is not None:
                     return hit
@@ -136,12 +142,12 @@ class Aliases:
         """The alias a model name starts with ("Redmi Note 11" -> Redmi, "iPhone 12" -> Apple)."""
         if not model:
             return None
-        ws = words(model)
-        for n in range(min(3, len(ws)), 0, -1):
-            hit = self.model.get(ws[:n]) or self.word.get(ws[:n])
-            if hit is not None:
-                return hit
-        return None
+        head = " ".join(model.split()[:3])  # only the first words can match
+        if ("model", head) not in self.found:
+            ws = words(head)
+            hits = (self.model.get(ws[:n]) or self.word.get(ws[:n]) for n in range(3, 0, -1))
+            self.found["model", head] = next((h for h in hits if h is not None), None)
+        return self.found["model", head]
 
 
 def _read(text: str, source: str, into: Aliases) -> None:
@@ -258,17 +264,25 @@ def _usable(alias: Alias | None) -> Alias | None:
     return alias if alias is not None and alias.vendor not in (UNKNOWN, OTHER) else None
 
 
-def resolve(manufacturer: str | None, brand: str | None = None, model: str | None = None) -> Vendor:
+def resolve(
+    manufacturer: str | None,
+    brand: str | None = None,
+    model: str | None = None,
+    *,
+    table: Aliases | None = None,
+) -> Vendor:
     """The vendor and brand of a catalog row.
 
     The brand decides when an alias knows it (``HMD Global`` + ``Nokia`` -> Nokia, ``Huawei`` +
     ``Honor`` -> Honor), else the manufacturer, else the model's first words (``iPhone 12``).
     A generic brand is refined by a sub-brand the model starts with (``Xiaomi`` + ``Redmi Note 8``
     -> brand Redmi). No alias: the cleaned name itself, ``known=False``; nothing at all: Unknown.
+    ``table`` is the alias table in force unless given (a bulk caller fetches it once).
     """
     manufacturer, brand, model = _clean(manufacturer), _clean(brand), _clean(model)
-    table = aliases()
-    key = (manufacturer, brand, model)
+    if table is None:
+        table = aliases()
+    key = (manufacturer, brand, " ".join(model.split()[:3]) if model else None)
     cached = table.cache.get(key)
     if cached is not None:
         return cached
