@@ -131,6 +131,7 @@ def test_long_fractions_and_merged_names(tmp_path: Path) -> None:
         ('"Date","Apple"\n2022-01,40\n2022-01,41\n', 3, "Date", "appears twice"),
         ("when,who\n2022-01,Apple\n", 1, "when", "no market layout"),
         ("", 1, None, "empty file"),
+        ('period,vendor,share\n2022-01,"Apple,40\n2022-01,Samsung,30\n', 3, None, "unclosed quote"),
     ],
 )
 def test_malformed_files_name_file_line_and_column(tmp_path, text, line, column, words) -> None:

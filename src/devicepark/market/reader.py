@@ -20,6 +20,7 @@ Rules, the same for both layouts:
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -107,12 +108,15 @@ def read_market(
     if not lines or not lines[0].strip():
         raise InputError("empty file: expected a header", file=name, line=1)
     delimiter = _delimiter(lines[0])
-    reader = csv.reader(text.splitlines(keepends=True), delimiter=delimiter, strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = [h.strip() for h in next(reader)]
         rows = [(reader.line_num, row) for row in reader]
     except csv.Error as exc:
-        raise InputError(f"malformed CSV ({exc})", file=name, line=reader.line_num) from None
+        hint = "an unclosed quote on or before this line?" if "end of data" in str(exc) else None
+        raise InputError(
+            f"malformed CSV ({exc})", file=name, line=reader.line_num, hint=hint
+        ) from None
     norm = normalise or default_normaliser()
     keys = [h.casefold() for h in header]
     if any(k in keys for k in LONG_REQUIRED) and keys[0] != "date":
@@ -136,7 +140,7 @@ def read_market(
     )
     scale = Decimal("0.01") if unit == "percent" else Decimal(1)
     for r in raw:
-        if r.value * scale > 1 + 1e-9:
+        if r.value * scale > 1:
             raise InputError(
                 f"share {r.text!r} is above 100 %",
                 file=name,
