@@ -59,6 +59,11 @@ def _parse(page: str) -> _Text:
     return p
 
 
+@pytest.fixture
+def report_input() -> ReportInput:
+    return sample_input()
+
+
 @pytest.fixture(scope="module")
 def pages() -> dict[str, str]:
     inp = sample_input()
