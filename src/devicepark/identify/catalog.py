@@ -4,9 +4,10 @@
 Every data row is accounted for: ``rows = imported + rejected + duplicates``.
 
 - A TAC is exactly 8 ASCII digits. Spaces or tabs around an otherwise good TAC are *repaired*
-  (stripped) and counted in ``repaired``; anything else is rejected with its physical line number
-  (header of a plain file = line 1) and a reason: ``missing_tac``, ``bad_tac``; a row with a wrong
-  number of fields is rejected as ``bad_field_count``.
+  (stripped) and counted in ``repaired``, whether the row is then imported or merged as a
+  duplicate (the real Osmocom file has four such rows). Anything else is rejected with its
+  physical line number (header of a plain file = line 1) and a reason: ``missing_tac``,
+  ``bad_tac``; a row with a wrong number of fields is rejected as ``bad_field_count``.
 - Within one file the last row of a TAC wins. An earlier row with the same catalog content is a
   harmless ``duplicate``; one with different content is a ``conflict``: counted, and listed with
   its line number. Both are merged rows, not rejections.
