@@ -66,11 +66,30 @@ def _paris_switches() -> tuple[np.ndarray, np.ndarray]:
     return np.array(instants, dtype=np.int64), np.array(offsets, dtype=np.int64)
 
 
+_TABLE_FIRST = day_number(dt.date(1980, 1, 1))
+
+
+@cache
+def _offset_table() -> tuple[np.ndarray, np.ndarray]:
+    """Per "shifted day" k (the 24 hours from k 01:00 UTC, when switches happen): the offset in
+    force, and whether a switch happens at its start."""
+    inst, off = _paris_switches()
+    k = np.arange(_TABLE_FIRST, day_number(dt.date(2101, 1, 1)), dtype=np.int64)
+    at = k * DAY + 3600
+    i = np.searchsorted(inst, at, side="right") - 1
+    offsets = np.where(i < 0, 3600, off[np.maximum(i, 0)])
+    return offsets, np.isin(at, inst)
+
+
+def _shifted_day(t: np.ndarray) -> np.ndarray:
+    table, _ = _offset_table()
+    return np.clip(np.floor_divide(t - 3600, DAY) - _TABLE_FIRST, 0, len(table) - 1)
+
+
 def paris_offset(t: np.ndarray) -> np.ndarray:
     """UTC offset in seconds (3600 or 7200) of Europe/Paris at epoch seconds ``t``."""
-    inst, off = _paris_switches()
-    i = np.searchsorted(inst, t, side="right") - 1
-    return np.where(i < 0, 3600, off[np.maximum(i, 0)])
+    table, _ = _offset_table()
+    return table[_shifted_day(t)]
 
 
 def paris_day(t: np.ndarray) -> np.ndarray:
@@ -85,13 +104,12 @@ def paris_midnight(days: np.ndarray) -> np.ndarray:
 
 
 def near_switch(t: np.ndarray, margin: int = 3 * 3600) -> np.ndarray:
-    """Whether ``t`` is within ``margin`` seconds of a switch, where a naive local time could
-    be ambiguous or non-existent."""
-    inst, _ = _paris_switches()
-    i = np.searchsorted(inst, t)
-    after = inst[np.minimum(i, len(inst) - 1)]
-    before = inst[np.maximum(i - 1, 0)]
-    return (np.abs(after - t) <= margin) | (np.abs(t - before) <= margin)
+    """Whether ``t`` is within ``margin`` (< 12 h) seconds of a switch, where a naive local time
+    could be ambiguous or non-existent."""
+    table, switch = _offset_table()
+    k = np.floor_divide(t - 3600 + DAY // 2, DAY)  # nearest 01:00 UTC
+    idx = np.clip(k - _TABLE_FIRST, 0, len(table) - 1)
+    return switch[idx] & (np.abs(t - (k * DAY + 3600)) <= margin)
 
 
 def local_midnights(tz: dt.tzinfo, first: dt.date, last: dt.date) -> np.ndarray:

@@ -9,7 +9,9 @@ import gzip as gz
 import json
 import re
 import time
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -175,20 +177,19 @@ def generate(
     cb("synth", 3, stages)
 
     ext = ".csv.gz" if gzip else ".csv"
-    lines_path, obs_path, tac_path = (
-        out / f"lines{ext}",
-        out / f"observations{ext}",
-        out / f"tac{ext}",
-    )
-    _write_table(_lines_table(pop), lines_path, gzip)
-    catalog = world.catalog_table()
-    _write_table(catalog, tac_path, gzip)
-    n_obs = _write_observations(
-        pop, hs, sg, obs_path, gzip, start_s, lambda d, t: cb("observations", d, t)
-    )
-    cb("synth", 4, stages)
-
-    truth = _truth(pop, hs, sg, world, start, end, lookback_days, plan, camp)
+    lines_path, obs_path = out / f"lines{ext}", out / f"observations{ext}"
+    tac_path = out / f"tac{ext}"
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        # the ground truth is computed while the files are written
+        truth_job = pool.submit(_truth, pop, hs, sg, world, start, end, lookback_days, plan, camp)
+        _write_table(_lines_table(pop), lines_path, gzip)
+        catalog = world.catalog_table()
+        _write_table(catalog, tac_path, gzip)
+        n_obs = _write_observations(
+            pop, hs, sg, obs_path, gzip, start_s, lambda d, t: cb("observations", d, t), pool
+        )
+        cb("synth", 4, stages)
+        truth = truth_job.result()
     truth["generator"] = {
         "format_version": FORMAT_VERSION,
         "lines": lines,
@@ -286,20 +287,48 @@ def _file_order(sg: Sightings, start_s: int) -> np.ndarray:
 
 
 def _write_observations(
-    pop, hs: Handsets, sg: Sightings, path: Path, gzip: bool, start_s: int, cb: Progress
+    pop: Lines,
+    hs: Handsets,
+    sg: Sightings,
+    path: Path,
+    gzip: bool,
+    start_s: int,
+    cb: Progress,
+    pool: ThreadPoolExecutor,
 ) -> int:
+    """Render chunks on the pool (numpy and Arrow release the GIL), write them in order."""
     order = _file_order(sg, start_s)
     total = len(order)
     msisdn = render.msisdn_bytes(pop.msisdn)
+    imei = render.imei_ascii(hs.body)
+
+    def chunk(lo: int) -> memoryview:
+        rows = order[lo : lo + CHUNK_ROWS]
+        return render.observation_rows(
+            msisdn[sg.line[rows]],
+            imei[sg.handset[rows]],
+            sg.imei_form[rows],
+            sg.sv[rows],
+            sg.t[rows],
+            sg.time_form[rows],
+        )
+
     f, raw = _open(path, gzip)
     try:
         f.write(b"line_id,imei,observed_at\n")
         cb(0, total)
-        for lo in range(0, total, CHUNK_ROWS):
-            rows = order[lo : lo + CHUNK_ROWS]
-            imei, iw = render.imei_bytes(hs.body[sg.handset[rows]], sg.imei_form[rows], sg.sv[rows])
-            ts, tw = render.time_bytes(sg.t[rows], sg.time_form[rows])
-            f.write(render.observation_rows(msisdn[sg.line[rows]], imei, iw, ts, tw))
+        pending: deque = deque()
+        starts = iter(range(0, total, CHUNK_ROWS))
+        for lo in starts:
+            pending.append((lo, pool.submit(chunk, lo)))
+            if len(pending) >= 3:
+                break
+        while pending:
+            lo, fut = pending.popleft()
+            f.write(fut.result())
+            nxt = next(starts, None)
+            if nxt is not None:
+                pending.append((nxt, pool.submit(chunk, nxt)))
             cb(min(lo + CHUNK_ROWS, total), total)
     finally:
         f.close()

@@ -6,6 +6,8 @@ Also the tiny Luhn the IMEIs need (python-stdnum is the reference in tests only)
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -77,76 +79,66 @@ def imei_ascii(body: np.ndarray) -> np.ndarray:
     return out
 
 
-def imei_bytes(body: np.ndarray, form: np.ndarray, sv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(n, 30) uint8 matrix and widths of each row's IMEI spelled in its ``form`` (see
-    ``sightings.IMEI_FORMS``)."""
-    n = len(body)
-    full = imei_ascii(body)[:, :15]
-    check = full[:, 14] - _ZERO
-    out = np.zeros((n, 30), dtype=np.uint8)
-    out[:, :15] = full
-    width = np.full(n, 15, dtype=np.int64)
-    rare = np.flatnonzero(form != 0)
-    f = form[rare]
+def rare_imeis(full: np.ndarray, form: np.ndarray, sv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(k, 30) uint8 matrix and widths of IMEIs spelled in a rare ``form`` (codes 1-8 of
+    ``sightings.IMEI_FORMS``), from their (k, 15) ASCII full IMEIs."""
+    k = len(form)
+    out = np.zeros((k, 30), dtype=np.uint8)
+    width = np.zeros(k, dtype=np.int64)
 
     def put(sel: np.ndarray, values: np.ndarray) -> None:
-        rows = rare[sel]
-        out[rows, :] = 0
-        out[rows, : values.shape[1]] = values
-        width[rows] = values.shape[1]
+        out[sel, : values.shape[1]] = values
+        width[sel] = values.shape[1]
 
-    r = f == 1
-    put(r, np.concatenate([full[rare[r], :14], _LUT2[sv[rare[r]]]], axis=1))
+    r = form == 1
+    put(r, np.concatenate([full[r, :14], _LUT2[sv[r]]], axis=1))
     for code, sep in ((2, ord(" ")), (3, ord("-"))):
-        r = f == code
-        x = full[rare[r]]
+        r = form == code
+        x = full[r]
         s = np.full((len(x), 1), sep, dtype=np.uint8)
         put(r, np.concatenate([x[:, :2], s, x[:, 2:8], s, x[:, 8:14], s, x[:, 14:]], axis=1))
-    r = f == 4
-    put(r, full[rare[r], :14])
-    r = f == 5
-    rows = rare[r]
-    wrong = (check[rows] + 1 + (body[rows] % 9).astype(np.uint8)) % 10  # never the right digit
-    put(r, np.concatenate([full[rows, :14], (wrong + _ZERO)[:, None].astype(np.uint8)], axis=1))
-    short = (f == 6) & (rare % 2 == 0)
-    long_ = (f == 6) & (rare % 2 == 1)
-    put(short, full[rare[short], :13])
-    put(long_, np.concatenate([full[rare[long_]], full[rare[long_], -2:]], axis=1))
-    r = f == 7
+    r = form == 4
+    put(r, full[r, :14])
+    r = form == 5
+    check, d13 = full[r, 14] - _ZERO, full[r, 13] - _ZERO
+    wrong = (check + 1 + d13 % 9) % 10  # never the right digit
+    put(r, np.concatenate([full[r, :14], (wrong + _ZERO)[:, None].astype(np.uint8)], axis=1))
+    odd = np.arange(k) % 2 == 1
+    short, long_ = (form == 6) & ~odd, (form == 6) & odd
+    put(short, full[short, :13])
+    put(long_, np.concatenate([full[long_], full[long_, -2:]], axis=1))
+    r = form == 7
     put(r, np.full((int(r.sum()), 15), _ZERO, dtype=np.uint8))
-    r = f == 8
+    r = form == 8
     # U+0660..U+0669 ARABIC-INDIC DIGIT: UTF-8 0xD9 0xA0..0xA9
     arab = np.empty((int(r.sum()), 30), dtype=np.uint8)
     arab[:, 0::2] = 0xD9
-    arab[:, 1::2] = full[rare[r]] - _ZERO + 0xA0
+    arab[:, 1::2] = full[r] - _ZERO + 0xA0
     put(r, arab)
     return out, width
 
 
-def time_bytes(t: np.ndarray, form: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(n, 25) uint8 matrix and widths of ISO-8601 instants: ``...Z`` (form 0), local time with
-    its offset (1) or naive local Europe/Paris time (2)."""
-    n = len(t)
-    off = clock.paris_offset(t)
-    wall = t + np.where(form == 0, 0, off)
-    days, secs = np.divmod(wall, clock.DAY)
-    y, m, d = clock.civil(days)
-    hh, rest = np.divmod(secs, 3600)
-    mm, ss = np.divmod(rest, 60)
-    out = np.empty((n, 25), dtype=np.uint8)
+def date_table(first_day: int, last_day: int) -> np.ndarray:
+    """(days, 10) uint8: ``YYYY-MM-DD`` for each epoch day from ``first_day`` to ``last_day``."""
+    y, m, d = clock.civil(np.arange(first_day, last_day + 1))
+    out = np.empty((len(y), 10), dtype=np.uint8)
     c, yy = np.divmod(y, 100)
-    for col, v in ((0, c), (2, yy), (5, m), (8, d), (11, hh), (14, mm), (17, ss)):
+    for col, v in ((0, c), (2, yy), (5, m), (8, d)):
         out[:, col : col + 2] = _LUT2[v]
     out[:, 4] = out[:, 7] = ord("-")
-    out[:, 10] = ord("T")
-    out[:, 13] = out[:, 16] = ord(":")
-    out[:, 19] = np.where(form == 0, ord("Z"), ord("+"))
-    out[:, 20] = _ZERO
-    out[:, 21] = np.where(off == 7200, ord("2"), ord("1"))
-    out[:, 22] = ord(":")
-    out[:, 23:25] = _ZERO
-    width = np.where(form == 0, 20, np.where(form == 1, 25, 19))
-    return out, width
+    return out
+
+
+@cache
+def _tod_table() -> np.ndarray:
+    """(86400, 8) uint8: ``HH:MM:SS`` for every second of a day."""
+    s = np.arange(86_400)
+    out = np.empty((86_400, 8), dtype=np.uint8)
+    out[:, 0:2] = _LUT2[s // 3600]
+    out[:, 3:5] = _LUT2[s // 60 % 60]
+    out[:, 6:8] = _LUT2[s % 60]
+    out[:, 2] = out[:, 5] = ord(":")
+    return out
 
 
 def msisdn_bytes(nsn: np.ndarray) -> np.ndarray:
@@ -161,30 +153,51 @@ def msisdn_bytes(nsn: np.ndarray) -> np.ndarray:
 
 
 def observation_rows(
-    line: np.ndarray, imei: np.ndarray, imei_width: np.ndarray, ts: np.ndarray, ts_width: np.ndarray
-) -> bytes:
-    """CSV rows ``line_id,imei,observed_at\\n`` from fixed-width byte matrices and widths.
+    line: np.ndarray,
+    imei: np.ndarray,
+    imei_form: np.ndarray,
+    sv: np.ndarray,
+    t: np.ndarray,
+    time_form: np.ndarray,
+) -> memoryview:
+    """CSV rows ``line_id,imei,observed_at`` (newline-terminated) for one chunk, as UTF-8 bytes.
 
-    Each row is left-packed into one 70-byte slot (most rows need one slice copy per column;
-    rows with a rare IMEI width are moved by a few fancy-indexed copies), then an Arrow
-    string_view array over the slots is cast to a plain string array: its data buffer is the
-    CSV text.
+    ``line`` (n, 12) and ``imei`` (n, 16, from ``imei_ascii``) are ASCII matrices; ``t`` epoch
+    seconds spelled per ``time_form``: UTC with ``Z`` (0), local with offset (1), naive local
+    (2). Each row is built in a 70-byte slot (slice copies for the common spelling, a few
+    fancy-indexed moves for rare IMEI spellings); an Arrow string_view array over the slots,
+    cast to a plain string array, packs them: its data buffer is the CSV text.
     """
-    n = len(line)
-    w = 12 + 1 + imei.shape[1] + 1 + ts.shape[1] + 1
+    n = len(t)
+    w = 70
     out = np.empty((n, w), dtype=np.uint8)
     out[:, :12] = line
-    out[:, 12] = ord(",")
-    out[:, 13 : 13 + 15] = imei[:, :15]
-    out[:, 28] = ord(",")
-    out[:, 29 : 29 + ts.shape[1]] = ts
-    for width in np.unique(imei_width):
-        if width == 15:
-            continue
-        rows = np.flatnonzero(imei_width == width)
-        out[rows, 13 : 13 + width] = imei[rows, :width]
-        out[rows, 13 + width] = ord(",")
-        out[rows, 14 + width : 14 + width + ts.shape[1]] = ts[rows]
+    out[:, 12] = out[:, 28] = ord(",")
+    out[:, 13:28] = imei[:, :15]
+    off = clock.paris_offset(t)
+    wall = t + np.where(time_form == 0, 0, off)
+    day, secs = np.divmod(wall, clock.DAY)
+    d0 = int(day.min()) if n else 0
+    out[:, 29:39] = date_table(d0, int(day.max()) if n else 0)[day - d0]
+    out[:, 39] = ord("T")
+    out[:, 40:48] = _tod_table()[secs]
+    out[:, 48] = np.where(time_form == 0, ord("Z"), ord("+"))
+    out[:, 49] = out[:, 52] = out[:, 53] = _ZERO
+    out[:, 50] = np.where(off == 7200, ord("2"), ord("1"))
+    out[:, 51] = ord(":")
+    ts_width = np.where(time_form == 0, 20, np.where(time_form == 1, 25, 19))
+    imei_width = np.full(n, 15, dtype=np.int64)
+    rows = np.flatnonzero(imei_form != 0)
+    if len(rows):
+        rare, rare_w = rare_imeis(imei[rows, :15], imei_form[rows], sv[rows])
+        ts = out[rows, 29:54]
+        imei_width[rows] = rare_w
+        for width in np.unique(rare_w):
+            sel = rare_w == width
+            r = rows[sel]
+            out[r, 13 : 13 + width] = rare[sel, :width]
+            out[r, 13 + width] = ord(",")
+            out[r, 14 + width : 39 + width] = ts[sel]
     length = (15 + imei_width + ts_width).astype(np.int32)
     out[np.arange(n), length - 1] = ord("\n")
     views = np.empty((n, 4), dtype=np.int32)
@@ -197,4 +210,4 @@ def observation_rows(
     )
     flat = pc.cast(arr, pa.string())
     offsets = np.frombuffer(flat.buffers()[1], dtype=np.int32, count=n + 1)
-    return memoryview(flat.buffers()[2])[offsets[0] : offsets[n]].tobytes()
+    return memoryview(flat.buffers()[2])[offsets[0] : offsets[n]]
