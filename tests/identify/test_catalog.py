@@ -368,7 +368,7 @@ tacs = st.one_of(
 models = st.sampled_from(["A1", "A2", "B"])
 
 
-@settings(max_examples=40, deadline=None)
+@settings(deadline=None)
 @given(st.lists(st.tuples(tacs, models), min_size=1, max_size=25))
 def test_accounting_property(tmp_path_factory, rows: list[tuple[str, str]]) -> None:
     path = tmp_path_factory.mktemp("p") / "c.csv"

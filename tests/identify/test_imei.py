@@ -159,7 +159,7 @@ def test_parse_array_many_slices_keep_order(monkeypatch: pytest.MonkeyPatch) -> 
 digits15 = st.text(alphabet="0123456789", min_size=15, max_size=15)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(digits15)
 def test_15_digits_agree_with_stdnum(value: str) -> None:
     """stdnum is the reference for 15 ASCII digits; it accepts all-zero, which we reject."""
@@ -168,7 +168,7 @@ def test_15_digits_agree_with_stdnum(value: str) -> None:
     assert imei.is_valid(value) == (naive_luhn_ok(value) and set(value) != {"0"})
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)
 @given(st.text(alphabet="0123456789", min_size=14, max_size=14))
 def test_completed_body_is_valid(body: str) -> None:
     if set(body) == {"0"}:
@@ -192,7 +192,7 @@ noisy = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(deadline=None)
 @given(st.lists(st.one_of(noisy, digits15, st.none()), max_size=30))
 def test_scalar_equals_vector(values: list[str | None]) -> None:
     table = parse_array(pa.array(values, pa.string()))

@@ -108,7 +108,7 @@ def test_model_refines_brand_and_stands_in_for_unknown_makers() -> None:
     assert resolve("Samsung", None, "Redmi clone") == Vendor("Samsung", "Samsung", True)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(deadline=None)
 @given(
     st.sampled_from(["Xiaomi Inc", "Beijing Xiaomi Mobile Software Co Ltd", "Redmi", "POCO"]),
     st.text(alphabet=" \t", max_size=3),
