@@ -62,6 +62,15 @@ class SynthResult:
     seconds: float
     truth: dict[str, Any] = field(repr=False)
 
+    @property
+    def files(self) -> dict[str, Path]:
+        """The input files written, by kind (as ``devicepark ingest`` takes them)."""
+        return {
+            "lines": self.lines_path,
+            "observations": self.observations_path,
+            "tac": self.tac_path,
+        }
+
     def summary(self) -> dict[str, Any]:
         """Plain figures for the CLI (no timing inside truth.json, so that bytes are stable)."""
         cal = self.truth.get("calibration")
