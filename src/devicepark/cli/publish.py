@@ -134,9 +134,14 @@ def _load_json(path: Path, option: str) -> dict[str, Any]:
     return data
 
 
-def _every(start: dt.date, end: dt.date) -> str:
-    """Daily points up to two years (milestones are dated to the day), weekly beyond."""
-    return "day" if (end - start).days <= 2 * 366 else "week"
+def _every(start: dt.date, end: dt.date, noised: bool = False) -> str:
+    """Daily points up to two years (milestones are dated to the day), weekly beyond. With
+    noise every point costs budget (a line counts once per point): monthly, or weekly when
+    the span is short."""
+    days = (end - start).days
+    if noised:
+        return "month" if days > 120 else "week"
+    return "day" if days <= 2 * 366 else "week"
 
 
 def _milestones(
@@ -243,7 +248,7 @@ def report(
             raise ConfigError(f"--from {first} is after --as-of {day}")
         cb("base", 1, 6)
         series = answers.series(
-            con, tables, first, day, every=_every(first, day), by=["vendor"],
+            con, tables, first, day, every=_every(first, day, noise is not None), by=["vendor"],
             lookback_days=lookback_days,
         )  # fmt: skip
         cb("base", 2, 6)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from devicepark.publish import charts, locale
+from devicepark.publish.announce import round_figure
 from devicepark.publish.charts import OTHER, RESERVED_LABELS
 from devicepark.publish.disclosure import (
     THRESHOLD,
@@ -209,11 +210,14 @@ def _markers(d: ReportInput, threshold: int, from_series: bool) -> list[dict[str
     for m in d.milestones:
         v = m["vendor"]
         found = m.get("milestones", [])
-        if from_series:
+        if from_series:  # thresholds too come from the noisy counts: a quarter of the peak
             counts = [
                 next((g["lines"] or 0 for g in p["groups"] if g["vendor"] == v), 0) for p in points
             ]
-            found = crossings(dates, counts, [c["threshold"] for c in found]) if dates else []
+            peak = max(counts, default=0)
+            every = max(threshold, round_figure(max(1, peak // 4)))
+            ths = list(range(every, peak + 1, every))
+            found = crossings(dates, counts, ths) if dates else []
         for c in found:
             when = c.get("first_crossed")
             if not when or c["threshold"] < threshold or (first is not None and when <= first):
