@@ -122,10 +122,10 @@ def forecast_crossing(
             continue
         lo_v, hi_v = prev[k, j], sims[k, j]
         frac = 1.0 if hi_v <= lo_v else min(max((threshold - lo_v) / (hi_v - lo_v), 0.0), 1.0)
-        days[j] = 7 * k + 7 * frac  # week k ends 7 * (k + 1) days after the last date
+        days[j] = 7 * k + 7 * frac  # sims[k] is 7 * (k + 1) days after the last date
 
     def at(q: float) -> str | None:
-        v = float(np.quantile(days, q))
+        v = float(np.quantile(days, q, method="inverted_cdf"))
         return None if math.isinf(v) else iso(last_date + dt.timedelta(days=math.ceil(v)))
 
     return {
