@@ -1,12 +1,22 @@
-"""Fixtures of the reliability tests: a store holding the corpus' base lines."""
+"""Fixtures of the reliability tests: a store holding the corpus' base lines.
+
+Under ``--import-mode=importlib`` test folders are not on ``sys.path``: put this one there so the
+test modules can import ``reliakit`` and ``pipeline``.
+"""
 
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
-from reliakit import BAD, cli
+
+_here = str(Path(__file__).resolve().parent)
+if _here not in sys.path:
+    sys.path.insert(0, _here)
+
+from reliakit import BAD, cli  # noqa: E402
 
 
 @pytest.fixture(scope="session")
