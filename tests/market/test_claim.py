@@ -85,6 +85,12 @@ def test_store_catches_a_wrong_denominator(con, tiny_store, of, share, matches) 
     assert r["denominators"][0]["nearest"] == (matches or "total_lines")
 
 
+def test_a_vendor_with_no_lines_supports_nothing(con, tiny_store) -> None:
+    r = claim_store(con, tiny_store, vendor="Huawei", as_of=AS_OF, count=1)
+    assert (r["verdict"], r["supported_count"], r["careful_share"]) == ("overclaim", 0, 0.0)
+    assert r["careful_text"]["en"] == "No Huawei line measured on February 3, 2022."
+
+
 def test_overclaim_wins_over_a_wrong_denominator(con, tiny_store) -> None:
     r = claim_store(con, tiny_store, vendor="Xiaomi", as_of=AS_OF, count=6, of=20)
     assert r["verdict"] == "overclaim"

@@ -212,7 +212,10 @@ def check_claim(
     careful = floor_share(share_total) if share_total is not None else None
     supported = round_figure(m.lines)
     text = {"en": "", "fr": ""}
-    if careful is not None:
+    if supported == 0:
+        text["en"] = f"No {vendor} line measured on {locale.date(as_of, 'en')}."
+        text["fr"] = f"Aucune ligne {vendor} mesurée le {locale.date(as_of, 'fr')}."
+    elif careful is not None:
         en, fr = "en", "fr"
         text["en"] = (
             f"At least {locale.integer(supported, en)} lines used a {vendor} phone on "
