@@ -103,7 +103,7 @@ def rare_imeis(full: np.ndarray, form: np.ndarray, sv: np.ndarray) -> tuple[np.n
     check, d13 = full[r, 14] - _ZERO, full[r, 13] - _ZERO
     wrong = (check + 1 + d13 % 9) % 10  # never the right digit
     put(r, np.concatenate([full[r, :14], (wrong + _ZERO)[:, None].astype(np.uint8)], axis=1))
-    odd = np.arange(k) % 2 == 1
+    odd = sv % 2 == 1  # a property of the row, so that a duplicate is spelled the same
     short, long_ = (form == 6) & ~odd, (form == 6) & odd
     put(short, full[short, :13])
     put(long_, np.concatenate([full[long_], full[long_, -2:]], axis=1))
