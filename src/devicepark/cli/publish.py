@@ -320,6 +320,7 @@ def announce(
     from devicepark.publish import privacy
 
     day = _date(as_of, "--as-of")
+    assert day is not None
     noise = privacy.Noise(epsilon) if epsilon is not None else None
     st, con, tables = _open(store, engine, spark_master, spark_conf, memory_limit)
     base = answers.base(con, tables, day, by=["vendor"], lookback_days=lookback_days)

@@ -34,7 +34,7 @@ D3_LOCALES = {
            "percent": "\u00a0%"},
     "en": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["$", ""]},
 }  # fmt: skip
-D3_TIME = {"fr": "fr-FR", "en": "en-US"}
+D3_TIME: dict[str, Any] = {"fr": "fr-FR", "en": "en-US"}
 
 CONFIG = {
     "font": FONT,

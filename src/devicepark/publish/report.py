@@ -120,8 +120,8 @@ def fold_switches(sw: dict[str, Any], keep: list[str], other: str) -> dict[str, 
     for f in sw.get("flows", []):
         k = (name(f[fk]), name(f[tk]))
         cells[k] = cells.get(k, 0) + int(f.get("lines") or 0)
-    flows = [{fk: a, tk: b, "lines": n} for (a, b), n in cells.items() if n]
-    flows.sort(key=lambda f: (-f["lines"], f[fk], f[tk]))
+    ordered = sorted(cells.items(), key=lambda kv: (-kv[1], kv[0]))
+    flows = [{fk: a, tk: b, "lines": n} for (a, b), n in ordered if n]
     return {**copy.deepcopy(sw), "flows": flows, "summary": summary(flows, sk)}
 
 
