@@ -1,11 +1,22 @@
-"""Fixtures for campaign tests."""
+"""Fixtures for campaign tests.
+
+Under ``--import-mode=importlib`` test folders are not on ``sys.path``: put this one there so the
+tests can import the helper module ``campaign_store`` (a unique name, so it never collides).
+"""
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import pytest
-from campaign_store import CATALOG, D, line, run, write_store
+
+_here = os.path.dirname(os.path.abspath(__file__))
+if _here not in sys.path:
+    sys.path.insert(0, _here)
+
+from campaign_store import CATALOG, D, line, run, write_store  # noqa: E402
 
 
 @pytest.fixture

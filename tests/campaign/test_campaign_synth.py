@@ -67,6 +67,76 @@ def test_synth_uplift_is_recovered(tmp_path, key_env, capsys) -> None:
     effect = answer["effect"]
     assert effect["low"] <= planted <= effect["high"], (planted, effect)
     assert answer["window"] == {"starts": "2022-02-03", "ends": "2022-02-09"}
+    assert answer["holdout"] is None
+
+
+@pytest.mark.slow
+def test_synth_audience_matches_the_base_and_feeds_the_holdout(tmp_path, key_env, capsys) -> None:
+    synth_ingest_measure(tmp_path, 0.3, capsys)
+    store = tmp_path / "store"
+    # the synthetic data start in June 2021: ask for 6 months, a device-age bucket edge
+    campaign = tmp_path / "six.toml"
+    campaign.write_text(
+        EXAMPLE.read_text().replace("min_device_age_months = 24", "min_device_age_months = 6")
+    )
+    aud = tmp_path / "aud.parquet"
+    summary = json.loads(
+        cli(
+            capsys,
+            "campaign",
+            "audience",
+            campaign,
+            "--store",
+            store,
+            "--out",
+            aud,
+            "--format",
+            "json",
+        )
+    )
+    base = json.loads(
+        cli(
+            capsys,
+            "base",
+            "--store",
+            store,
+            "--as-of",
+            "2022-02-03",
+            "--by",
+            "operator_brand,segment,vendor,device_age",
+            "--format",
+            "json",
+        )
+    )
+    expected = sum(
+        g["lines"]
+        for g in base["groups"]
+        if g["operator_brand"] == "Orange"
+        and g["segment"] == "consumer"
+        and g["vendor"] != "Xiaomi"
+        and g["device_age"] not in ("0-6", None)
+    )
+    assert summary["lines"] == expected > 0
+    holdout = summary["counts"][-1]["holdout"]
+    assert abs(holdout - 0.1 * expected) <= 4 * (0.09 * expected) ** 0.5
+    answer = json.loads(
+        cli(
+            capsys,
+            "campaign",
+            "measure",
+            campaign,
+            "--store",
+            store,
+            "--audience",
+            aud,
+            "--format",
+            "json",
+        )
+    )
+    h = answer["holdout"]
+    assert h["treatment"]["lines"] + h["holdout"]["lines"] == expected
+    assert h["holdout"]["lines"] == holdout
+    assert h["low"] <= h["difference"] <= h["high"]
 
 
 @pytest.mark.slow

@@ -154,16 +154,22 @@ def audience_counts(table: pa.Table) -> list[dict[str, Any]]:
     ):
         counts[(seg, brand, group)] += 1
     keys = sorted({(s, b) for s, b, _ in counts})
-    rows = []
+    rows: list[dict[str, Any]] = []
+    total_t = total_h = 0
     for seg, brand in keys:
         t, h = counts[(seg, brand, "treatment")], counts[(seg, brand, "holdout")]
+        total_t, total_h = total_t + t, total_h + h
         rows.append(
             {"segment": seg, "operator_brand": brand, "lines": t + h, "treatment": t, "holdout": h}
         )
-    t = sum(r["treatment"] for r in rows)
-    h = sum(r["holdout"] for r in rows)
     rows.append(
-        {"segment": "total", "operator_brand": "", "lines": t + h, "treatment": t, "holdout": h}
+        {
+            "segment": "total",
+            "operator_brand": "",
+            "lines": total_t + total_h,
+            "treatment": total_t,
+            "holdout": total_h,
+        }
     )
     return rows
 

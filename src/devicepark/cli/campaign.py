@@ -304,7 +304,7 @@ def measure(
     if fmt is TableOrJson.json:
         print_json(answer)
         return
-    _print_measure(answer, details)
+    _print_measure(answer, {**details, "audience": audience_file})
 
 
 def _print_measure(answer: dict[str, Any], details: dict[str, Any]) -> None:
@@ -334,7 +334,12 @@ def _print_measure(answer: dict[str, Any], details: dict[str, Any]) -> None:
     )
     h = answer["holdout"]
     if h is None:
-        out.print("  holdout: none (pass --audience FILE from `devicepark campaign audience`)")
+        why = (
+            "the audience has no holdout lines"
+            if details.get("audience") is not None
+            else "pass --audience FILE from `devicepark campaign audience`"
+        )
+        out.print(f"  holdout: none ({why})")
     else:
         out.print(
             f"  adoption treatment {h['treatment']['rate']:.2%} "
