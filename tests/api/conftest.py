@@ -4,12 +4,17 @@ the app on it behind httpx's ASGI transport."""
 from __future__ import annotations
 
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from apikit import KEY, TOKEN, build_core_store
+_here = str(Path(__file__).resolve().parent)  # apikit importable under --import-mode=importlib
+if _here not in sys.path:
+    sys.path.insert(0, _here)
+
+from apikit import KEY, TOKEN, build_core_store  # noqa: E402
 
 
 @pytest.fixture(scope="session")

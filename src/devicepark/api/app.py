@@ -58,9 +58,12 @@ def _span(d1: dt.date, d2: dt.date, every: str = "day") -> None:
         )
 
 
-AsOf = Annotated[str, Query(description="Date D (YYYY-MM-DD).")]
-From = Annotated[str, Query(alias="from", description="First date (YYYY-MM-DD).")]
-To = Annotated[str, Query(alias="to", description="Last date (YYYY-MM-DD).")]
+DATE = {"format": "date"}  # documents the form; the date itself is checked as the CLI does
+AsOf = Annotated[str, Query(description="Date D (YYYY-MM-DD).", json_schema_extra=DATE)]
+From = Annotated[str, Query(alias="from", description="First date (YYYY-MM-DD).",
+                            json_schema_extra=DATE)]
+To = Annotated[str, Query(alias="to", description="Last date (YYYY-MM-DD).",
+                          json_schema_extra=DATE)]
 BY_HELP = ("Comma list among vendor, brand, model, device_type, operator_brand, segment, plan, "
            "region, device_age.")
 By = Annotated[str, Query(description=BY_HELP)]

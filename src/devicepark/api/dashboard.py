@@ -31,13 +31,13 @@ CSP = (
 LABELS = {
     "fr": {"title": "Tableau de bord devicepark", "date": "Date", "vendor": "Constructeur",
            "brand": "Marque opérateur", "all": "Toutes", "lang": "Langue", "show": "Afficher",
-           "lines": "lignes", "of_total": "des lignes actives",
+           "line": "ligne", "lines": "lignes", "of_total": "des lignes actives",
            "of_ident": "des lignes identifiées",
            "empty": "Le magasin ne contient encore aucune observation.",
            "note": "Chiffres sous secret statistique (effectifs < {t} masqués)."},
     "en": {"title": "devicepark dashboard", "date": "Date", "vendor": "Vendor",
            "brand": "Operator brand", "all": "All", "lang": "Language", "show": "Show",
-           "lines": "lines", "of_total": "of active lines", "of_ident": "of identified lines",
+           "line": "line", "lines": "lines", "of_total": "of active lines", "of_ident": "of identified lines",
            "empty": "The store has no observations yet.",
            "note": "Disclosure-controlled figures (counts under {t} hidden)."},
 }  # fmt: skip
@@ -141,7 +141,8 @@ def page(fig: dict[str, Any] | None, form: dict[str, Any], lang: str, threshold:
 
             sections.append(
                 f'<section id="headline"><h2>{_e(vendor)}</h2>'
-                f'<p class="big">{_e(num(group["lines"]))} {_e(t["lines"])}</p>'
+                f'<p class="big">{_e(num(group["lines"]))} '
+                f'{_e(t["line"] if group["lines"] in (0, 1) else t["lines"])}</p>'
                 f'<p>{_e(pct(group["share"]))} {_e(t["of_total"])} '
                 f'({_e(num(d.base.get("total_lines")))}) · {_e(pct(group["share_of_identified"]))}'
                 f' {_e(t["of_ident"])} ({_e(num(d.base.get("identified_lines")))})</p></section>'
