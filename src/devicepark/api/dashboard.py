@@ -37,7 +37,8 @@ LABELS = {
            "note": "Chiffres sous secret statistique (effectifs < {t} masqués)."},
     "en": {"title": "devicepark dashboard", "date": "Date", "vendor": "Vendor",
            "brand": "Operator brand", "all": "All", "lang": "Language", "show": "Show",
-           "line": "line", "lines": "lines", "of_total": "of active lines", "of_ident": "of identified lines",
+           "line": "line", "lines": "lines", "of_total": "of active lines",
+           "of_ident": "of identified lines",
            "empty": "The store has no observations yet.",
            "note": "Disclosure-controlled figures (counts under {t} hidden)."},
 }  # fmt: skip
