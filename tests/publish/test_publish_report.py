@@ -170,3 +170,26 @@ def test_report_with_differential_privacy(report_input):
     assert b["total_lines"] != TOTAL or b["identified_lines"] != sum(VENDORS.values())
     page = build(report_input, lang="fr", noise=Noise(0.5), epsilon_total=2.5, generated=GEN)
     assert "ε = 0,50 pour ce rapport, 2,50 au total" in _parse(page).text
+
+
+def test_market_section_hides_what_the_base_hides(report_input):
+    report_input.markets = [
+        {
+            "as_of": "2022-02-03",
+            "market": "statcounter-fr",
+            "period": "2022-02",
+            "vendors": [
+                {"vendor": "Apple", "base_share": 0.4277, "market_share": 0.38, "index": 112.6,
+                 "gap_lines": -4_600},
+                {"vendor": "Nokia", "base_share": 0.00008, "market_share": 0.01, "index": 0.8,
+                 "gap_lines": 957},
+            ],
+        }
+    ]  # fmt: skip
+    page = build(report_input, lang="en", generated=GEN)
+    assert ["Vendor", "Share of our base", "Market share", "Index (market = 100)"] in _parse(
+        page
+    ).rows
+    market = [r for r in _parse(page).rows if len(r) == 4 and r[0] in ("Apple", "Nokia")]
+    assert ["Apple", "42.77%", "38.00%", "113"] in market
+    assert ["Nokia", "•", "1.00%", ""] in market  # Nokia's 8 lines are hidden in the base

@@ -349,7 +349,7 @@ def _headline(pub: Published, lang: str, palette: dict[str, str]) -> str:
         f"<tr><th>{_e(message('col_vendor', lang))}</th>"
         f"<th class=n>{_e(message('col_lines', lang))}</th>"
         f"<th class=n>{_e(message('col_share', lang))}</th>"
-        f"<th class=n>{_e(message('col_share', lang))} (id.)</th></tr>"
+        f"<th class=n>{_e(message('col_share_identified', lang))}</th></tr>"
     )
     return (
         f'<section id="headline"><h2>{_e(message("headline_title", lang))}</h2>'
@@ -498,8 +498,10 @@ def _markets(pub: Published, lang: str) -> str:
         )
         parts.append(
             f"<h3>{_e(m.get('market'))} <span class=pill>{_e(m.get('period'))}</span></h3>"
-            f"<table><tr><th>{_e(message('col_vendor', lang))}</th><th class=n>base</th>"
-            f"<th class=n>market</th><th class=n>index</th></tr>{rows}</table>"
+            f"<table><tr><th>{_e(message('col_vendor', lang))}</th>"
+            f"<th class=n>{_e(message('col_base_share', lang))}</th>"
+            f"<th class=n>{_e(message('col_market_share', lang))}</th>"
+            f"<th class=n>{_e(message('col_index', lang))}</th></tr>{rows}</table>"
         )
     return (
         f'<section id="market"><h2>{_e(message("market_title", lang))}</h2>'
