@@ -7,18 +7,19 @@ from functools import cache
 from pathlib import Path
 
 import pandas as pd
-from stdnum import imei as std_imei
+from stdnum import luhn
 
 MAKER_VENDOR = {"HMD Global Oy": "Nokia"}  # every other manufacturer in tac.csv is its vendor
 
 
+@cache
 def imei_body(value: str) -> str | None:
     """The 14-digit body of a valid IMEI spelling, else None (the rules of issue 2)."""
     s = value.replace(" ", "").replace("-", "")
     if not (s.isascii() and s.isdigit()) or set(s) == {"0"}:
         return None
     if len(s) == 15:
-        return s[:14] if std_imei.is_valid(s) else None
+        return s[:14] if luhn.is_valid(s) else None
     if len(s) in (14, 16):
         return s[:14]
     return None
@@ -34,13 +35,13 @@ def _read_observations(directory: str) -> pd.DataFrame:
     directory = Path(directory)
     obs = pd.read_csv(directory / "observations.csv", dtype=str, keep_default_na=False)
     obs["body"] = obs["imei"].map(imei_body)
-    at = []
-    for s in obs["observed_at"]:
-        ts = pd.Timestamp(s)
-        if ts.tzinfo is None:
-            ts = ts.tz_localize("Europe/Paris")
-        at.append(ts.tz_convert("UTC"))
-    obs["at"] = pd.to_datetime(pd.Series(at, index=obs.index), utc=True)
+    s = obs["observed_at"]
+    aware = s.str.endswith("Z") | s.str.contains(r"[+-][0-9][0-9]:[0-9][0-9]$")
+    at = pd.Series(pd.NaT, index=obs.index, dtype="datetime64[ns, UTC]")
+    at[aware] = pd.to_datetime(s[aware], utc=True, format="ISO8601")
+    naive = pd.to_datetime(s[~aware], format="ISO8601").dt.tz_localize("Europe/Paris")
+    at[~aware] = naive.dt.tz_convert("UTC")
+    obs["at"] = at
     obs["local"] = obs["at"].dt.tz_convert("Europe/Paris").dt.date
     return obs
 
