@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
@@ -15,51 +14,32 @@ EXAMPLE = ROOT / "examples" / "semaine-xiaomi-2022.toml"
 LINES = 200_000
 
 
-def cli(capsys, *args: str) -> str:
+def cli(capsys, command: str) -> str:
+    """Run one devicepark command line (split on spaces: test paths have none)."""
     with pytest.raises(SystemExit) as info:
-        main([str(a) for a in args])
+        main(command.split())
     captured = capsys.readouterr()
     assert info.value.code in (0, None), captured.err
     return captured.out
 
 
 def synth_ingest_measure(tmp: Path, uplift: float, capsys) -> tuple[dict, dict]:
-    generate = pytest.importorskip("devicepark.synth.generate").generate
-    out = tmp / "synth"
+    pytest.importorskip("devicepark.cli.synth")
+    out, store = tmp / "synth", tmp / "store"
     # the operator from June 2021 (16 weeks of pre-period plus the lookback) to mid-March 2022
-    generate(
-        out,
-        lines=LINES,
-        seed=5,
-        start=dt.date(2021, 6, 1),
-        end=dt.date(2022, 3, 15),
-        campaign=EXAMPLE,
-        uplift=uplift,
-    )
+    cli(capsys, f"synth --out {out} --lines {LINES} --seed 5 --start 2021-06-01 --end 2022-03-15 "
+                f"--campaign {EXAMPLE} --uplift {uplift} --format json")
     truth = json.loads((out / "truth.json").read_text())["campaign"]
-    store = tmp / "store"
-    cli(
-        capsys,
-        "ingest",
-        "--store",
-        store,
-        "--lines",
-        out / "lines.csv",
-        "--observations",
-        out / "observations.csv",
-        "--tac",
-        out / "tac.csv",
-        "--format",
-        "json",
-    )
-    answer = json.loads(
-        cli(capsys, "campaign", "measure", EXAMPLE, "--store", store, "--format", "json")
-    )
+    cli(capsys, f"ingest --store {store} --lines {out / 'lines.csv'} --observations "
+                f"{out / 'observations.csv'} --tac {out / 'tac.csv'} --format json")
+    answer = json.loads(cli(capsys, f"campaign measure {EXAMPLE} --store {store} --format json"))
     return truth, answer
 
 
 @pytest.mark.slow
-def test_synth_uplift_is_recovered(tmp_path, key_env, capsys) -> None:
+def test_synth_uplift_is_recovered_and_the_audience_matches_the_base(
+    tmp_path, key_env, capsys
+) -> None:
     truth, answer = synth_ingest_measure(tmp_path, 0.3, capsys)
     assert truth["uplift"] == 0.3 and truth["operator_brands"] == ["Orange"]
     planted = truth["realised_extra"]
@@ -69,71 +49,30 @@ def test_synth_uplift_is_recovered(tmp_path, key_env, capsys) -> None:
     assert answer["window"] == {"starts": "2022-02-03", "ends": "2022-02-09"}
     assert answer["holdout"] is None
 
-
-@pytest.mark.slow
-def test_synth_audience_matches_the_base_and_feeds_the_holdout(tmp_path, key_env, capsys) -> None:
-    synth_ingest_measure(tmp_path, 0.3, capsys)
-    store = tmp_path / "store"
-    # the synthetic data start in June 2021: ask for 6 months, a device-age bucket edge
-    campaign = tmp_path / "six.toml"
-    campaign.write_text(
-        EXAMPLE.read_text().replace("min_device_age_months = 24", "min_device_age_months = 6")
-    )
-    aud = tmp_path / "aud.parquet"
+    # the audience on the same store matches the base's device-age buckets and feeds the holdout;
+    # the synthetic data start in June 2021, so ask for 6 months (a bucket edge), not 24
+    store, aud, six = tmp_path / "store", tmp_path / "aud.parquet", tmp_path / "six.toml"
+    text = EXAMPLE.read_text()
+    six.write_text(text.replace("min_device_age_months = 24", "min_device_age_months = 6"))
     summary = json.loads(
-        cli(
-            capsys,
-            "campaign",
-            "audience",
-            campaign,
-            "--store",
-            store,
-            "--out",
-            aud,
-            "--format",
-            "json",
-        )
+        cli(capsys, f"campaign audience {six} --store {store} --out {aud} --format json")
     )
     base = json.loads(
-        cli(
-            capsys,
-            "base",
-            "--store",
-            store,
-            "--as-of",
-            "2022-02-03",
-            "--by",
-            "operator_brand,segment,vendor,device_age",
-            "--format",
-            "json",
-        )
+        cli(capsys, f"base --store {store} --as-of 2022-02-03 "
+                    "--by operator_brand,segment,vendor,device_age --format json")
     )
     expected = sum(
-        g["lines"]
-        for g in base["groups"]
-        if g["operator_brand"] == "Orange"
-        and g["segment"] == "consumer"
-        and g["vendor"] != "Xiaomi"
-        and g["device_age"] not in ("0-6", None)
+        g["lines"] for g in base["groups"]
+        if (g["operator_brand"], g["segment"]) == ("Orange", "consumer")
+        and g["vendor"] != "Xiaomi" and g["device_age"] not in ("0-6", None)
     )
     assert summary["lines"] == expected > 0
     holdout = summary["counts"][-1]["holdout"]
     assert abs(holdout - 0.1 * expected) <= 4 * (0.09 * expected) ** 0.5
-    answer = json.loads(
-        cli(
-            capsys,
-            "campaign",
-            "measure",
-            campaign,
-            "--store",
-            store,
-            "--audience",
-            aud,
-            "--format",
-            "json",
-        )
+    measured = json.loads(
+        cli(capsys, f"campaign measure {six} --store {store} --audience {aud} --format json")
     )
-    h = answer["holdout"]
+    h = measured["holdout"]
     assert h["treatment"]["lines"] + h["holdout"]["lines"] == expected
     assert h["holdout"]["lines"] == holdout
     assert h["low"] <= h["difference"] <= h["high"]
