@@ -58,7 +58,7 @@ def daily_adds(
     lookback = check_lookback(lookback_days)
     if kind not in KINDS:
         raise ConfigError(f"unknown kind of adds {kind!r}; choose among: {', '.join(KINDS)}")
-    runs = run_intervals(tenures_for(tables, lookback), lookback)
+    runs = run_intervals(tenures_for(tables, lookback), lookback, with_origin=False)
     runs = runs.filter(runs.start < runs.end)  # ever in force
     cat = catalog_latest(tables.catalog)
     c1 = cat.rename(**{f"_c{k}": k for k in ("tac", *CATALOG_KEYS)})

@@ -166,29 +166,23 @@ def tenures_for(source: Tables | Table, lookback_days: int, gap_days: int | None
     return source
 
 
-def run_intervals(tenures: Table, lookback_days: int) -> Table:
+def run_intervals(tenures: Table, lookback_days: int, with_origin: bool = True) -> Table:
     """Each run's coverage ``[start, end)`` under lookback L, with its handset origin.
 
     Run i covers ``[first_date_i, min(first_date_{i+1}, last_date_i + L))`` (empty when the next
     run starts the same day); the intervals of one line never overlap. ``origin`` is the first
     day the run's handset was seen on the line (the minimum ``first_date`` over the line's runs
-    of that handset), the start of its device age.
+    of that handset), the start of its device age; ``with_origin=False`` skips its window.
     """
     w = ibis.window(group_by=tenures.line, order_by=tenures.seq)
     wo = ibis.window(group_by=[tenures.line, tenures.handset])
     nxt = tenures.first_date.lead().over(w)
     lim = (tenures.last_date + ibis.interval(days=lookback_days)).cast("date")
     end = ibis.ifelse(nxt.isnull() | (nxt > lim), lim, nxt)
-    return tenures.select(
-        "line",
-        "seq",
-        "handset",
-        "tac",
-        "first_date",
-        start=tenures.first_date,
-        end=end,
-        origin=tenures.first_date.min().over(wo),
-    )
+    cols = dict(start=tenures.first_date, end=end)
+    if with_origin:
+        cols["origin"] = tenures.first_date.min().over(wo)
+    return tenures.select("line", "seq", "handset", "tac", "first_date", **cols)
 
 
 def add_months(d: ibis.expr.types.DateValue, months: int) -> ibis.expr.types.DateValue:

@@ -23,6 +23,7 @@ from ibis.expr.types import Table
 
 from devicepark.base.common import (
     AGE_BUCKETS,
+    CATALOG_KEYS,
     FAR,
     add_months,
     as_date,
@@ -81,48 +82,47 @@ def _point_of(d: ibis.expr.types.DateValue, every: str, d1: dt.date) -> ibis.exp
 def intervals(
     tables: Tables, by: list[str], lookback_days: int, include_m2m: bool
 ) -> tuple[Table, Table]:
-    """(identified intervals with group keys, active-line intervals), all ``[start, end)``.
+    """(identified intervals, active-line intervals), all ``[start, end)``, no catalog yet.
 
-    With ``device_age`` among the keys, a run's interval is cut where its age bucket changes.
+    With ``device_age`` among the keys, a run's interval is cut where its age bucket changes:
+    each interval is crossed with the five buckets and clipped to each bucket's days.
     """
     lines = lines_in_scope(tables.lines, include_m2m)
     act = lines.mutate(
         start=lines.activated_on, end=lines.terminated_on.fill_null(ibis.literal(FAR))
     ).filter(lambda t: t.start < t.end)
-    runs = run_intervals(tenures_for(tables, lookback_days), lookback_days).rename(_rline="line")
+    aged = "device_age" in by
+    runs = run_intervals(tenures_for(tables, lookback_days), lookback_days, with_origin=aged)
+    runs = runs.rename(_rline="line")
     j = act.join(runs, act.line == runs._rline)
     s = ibis.ifelse(j.start_right > j.start, j.start_right, j.start)
     e = ibis.ifelse(j.end_right < j.end, j.end_right, j.end)
-    iv = j.select(
-        "line",
-        "customer",
-        "handset",
-        "tac",
-        "operator_brand",
-        "segment",
-        "plan",
-        "region",
-        "origin",
-        start=s,
-        end=e,
-        identified=ibis.literal(True),
-    ).filter(lambda t: t.start < t.end)
-    if "device_age" in by:
-        parts = []
-        for label, lo, hi in AGE_BUCKETS:
-            a = add_months(iv.origin, lo)
-            b = add_months(iv.origin, hi) if hi is not None else ibis.literal(FAR)
-            part = iv.mutate(
-                start=ibis.ifelse(a > iv.start, a, iv.start),
-                end=ibis.ifelse(b < iv.end, b, iv.end),
-                device_age=ibis.literal(label),
-            )
-            parts.append(part.filter(part.start < part.end))
-        iv = ibis.union(*parts)
-    else:
-        iv = iv.mutate(device_age=null_str())
-    iv = with_catalog(iv, tables.catalog)
-    return iv, act
+    keep = ["line", "customer", "handset", "tac", "operator_brand", "segment", "plan", "region"]
+    iv = j.select(*keep, *(["origin"] if aged else []), start=s, end=e)
+    iv = iv.filter(iv.start < iv.end)
+    if not aged:
+        return iv.mutate(device_age=null_str()), act
+    buckets = ibis.memtable(
+        pa.table(
+            {
+                "_bucket": pa.array(range(len(AGE_BUCKETS)), pa.int64()),
+                "device_age": [label for label, _lo, _hi in AGE_BUCKETS],
+            }
+        )
+    )
+    bounds = [add_months(iv.origin, lo) for _label, lo, _hi in AGE_BUCKETS]
+    iv = iv.mutate(**{f"_b{i}": b for i, b in enumerate(bounds)})
+    x = iv.cross_join(buckets)
+    n = len(AGE_BUCKETS)
+    lo = ibis.cases(*[(x._bucket == i, x[f"_b{i}"]) for i in range(n)])
+    hi = ibis.cases(
+        *[(x._bucket == i, x[f"_b{i + 1}"]) for i in range(n - 1)], else_=ibis.literal(FAR)
+    )
+    x = x.mutate(
+        start=ibis.ifelse(lo > x.start, lo, x.start), end=ibis.ifelse(hi < x.end, hi, x.end)
+    )
+    x = x.filter(x.start < x.end)
+    return x.select(*keep, "start", "end", "device_age"), act
 
 
 def series_rows(
@@ -149,35 +149,48 @@ def series_rows(
         raise ConfigError(f"no {every} point between {as_date(d1)} and {as_date(d2)}")
     iv, act = intervals(tables, keys, lookback, include_m2m)
     if unit == "lines":
-        return _events(iv, act, keys, dates, every)
-    return _per_point(iv, act, keys, unit, dates)
+        return _events(iv, act, tables.catalog, keys, dates, every)
+    return _per_point(iv, act, tables.catalog, keys, unit, dates)
 
 
-def _events(iv: Table, act: Table, by: list[str], dates: list[dt.date], every: str) -> Table:
+def _signs() -> Table:
+    return ibis.memtable(pa.table({"_sign": pa.array([1, -1], pa.int64())}))
+
+
+def _events(
+    iv: Table, act: Table, catalog: Table, by: list[str], dates: list[dt.date], every: str
+) -> Table:
     first, last = dates[0], dates[-1]
     nulls = {k: null_str() for k in by}
+    cat_keys = [k for k in by if k in CATALOG_KEYS]
+    raw = [k for k in by if k not in CATALOG_KEYS] + (["tac"] if cat_keys else [])
 
-    def ev(t: Table, level: str, keyed: bool) -> Table:
-        ks = {k: t[k] for k in by} if keyed else nulls
-        lv = ibis.literal(level)
-        plus = t.select(
-            level=lv, **ks, date=_point_of(t.start, every, first), delta=ibis.literal(1)
+    def events(t: Table, keys: list[str]) -> Table:
+        """+1 at the point of ``start``, -1 at the point of ``end``, summed per point."""
+        x = t.select(*keys, "start", "end").cross_join(_signs())
+        when = ibis.ifelse(
+            x._sign > 0, _point_of(x.start, every, first), _point_of(x.end, every, first)
         )
-        minus = t.select(
-            level=lv, **ks, date=_point_of(t.end, every, first), delta=ibis.literal(-1)
-        )
-        return ibis.union(plus, minus)
+        x = x.select(*keys, date=when, delta=x._sign)
+        x = x.filter(x.date <= ibis.literal(last))
+        return x.group_by([*keys, "date"]).aggregate(delta=x.delta.sum())
 
-    events = ibis.union(ev(iv, "group", True), ev(act, "total", False))
-    events = events.filter(events.date <= ibis.literal(last))
-    agg = events.group_by(["level", *by, "date"]).aggregate(delta=events.delta.sum())
+    # Aggregate on the raw keys (the TAC for catalog keys) first, so that the catalog joins a
+    # table of a few thousand rows per point instead of every interval.
+    g = events(iv, raw)
+    if cat_keys:
+        g = with_catalog(g.mutate(identified=ibis.literal(True)), catalog)
+        g = g.group_by([*by, "date"]).aggregate(delta=g.delta.sum())
+    g = g.mutate(level=ibis.literal("group"))
+    tot = events(act, []).mutate(level=ibis.literal("total"), **nulls)
+    cols = ["level", *by, "date", "delta"]
+    agg = ibis.union(g.select(cols), tot.select(cols))
     # The dense calendar: every group seen, at every point, with a zero change, so that the
     # cumulative sum has a value at each point; plus the total row at every point.
     groups = agg.select("level", *by).distinct()
     total = ibis.memtable(pa.table({"level": ["total"]})).mutate(**nulls)
     groups = ibis.union(groups, total.select("level", *by), distinct=True)
     zeros = groups.cross_join(calendar(dates)).mutate(delta=ibis.literal(0, "int64"))
-    cols = ["level", *by, "date", "delta"]
     dense = ibis.union(agg.select(cols), zeros.select(cols))
     dense = dense.group_by(["level", *by, "date"]).aggregate(delta=dense.delta.sum())
     w = ibis.window(
@@ -191,8 +204,11 @@ def _events(iv: Table, act: Table, by: list[str], dates: list[dt.date], every: s
     return out.select("date", "level", *by, "lines")
 
 
-def _per_point(iv: Table, act: Table, by: list[str], unit: str, dates: list[dt.date]) -> Table:
+def _per_point(
+    iv: Table, act: Table, catalog: Table, by: list[str], unit: str, dates: list[dt.date]
+) -> Table:
     cal = calendar(dates)
+    iv = with_catalog(iv.mutate(identified=ibis.literal(True)), catalog)
     nulls = {k: null_str() for k in by}
     ivu = iv.mutate(_unit=unit_column(iv, unit))
     acu = act.mutate(handset=null_str())
