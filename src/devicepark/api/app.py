@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import anyio
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import StreamingResponse
@@ -119,22 +120,26 @@ def create_app(
     app.state.threshold = limit
     app.state.campaigns = campaigns
 
-    def aggregate(request: Request) -> None:
+    async def aggregate(request: Request) -> None:  # async: no thread hop on the hot path
         if not public:
             auth.require(request, token)
 
-    def private(request: Request) -> None:
+    async def private(request: Request) -> None:
         auth.require(request, token)
 
     app.state.guard = aggregate
     app.state.token = token
     guarded = [Depends(aggregate)]
 
-    def answer(
+    async def answer(
         kind: str, params: dict[str, Any], compute: Callable[..., dict[str, Any]]
     ) -> JSONBody:
+        """The cached bytes of an answer; a miss is computed in a worker thread."""
         store = state.store()
         key = (store.version, kind, tuple(sorted(params.items())), public)
+        hit = cache.peek(key)
+        if hit is not None:
+            return JSONBody(hit)
 
         def run() -> bytes:
             with state.tables(store) as (con, tables):
@@ -145,10 +150,10 @@ def create_app(
                 result = protect(kind, result, limit)
             return body(result)
 
-        return JSONBody(cache.get_or_compute(key, run))
+        return JSONBody(await anyio.to_thread.run_sync(cache.get_or_compute, key, run))
 
     @app.get("/v1/base", tags=["queries"], responses=ERRORS, dependencies=guarded)
-    def base(
+    async def base(
         as_of: AsOf, by: By = "vendor", unit: Unit = "lines",
         lookback_days: Lookback = 30, include_m2m: M2m = False,
     ) -> JSONBody:  # fmt: skip
@@ -159,11 +164,11 @@ def create_app(
         day, keys, u = _day(as_of, "as_of"), parse_by(by), parse_unit(unit)
         params = {"as_of": day, "by": tuple(keys), "unit": u, "lookback": lookback_days,
                   "m2m": include_m2m}  # fmt: skip
-        return answer("base", params, lambda con, t: answers.base(
+        return await answer("base", params, lambda con, t: answers.base(
             con, t, day, keys, u, lookback_days, include_m2m))  # fmt: skip
 
     @app.get("/v1/series", tags=["queries"], responses=ERRORS, dependencies=guarded)
-    def series(
+    async def series(
         d1: From, d2: To, every: Annotated[str, Query(description="day, week (Sundays) "
                                                                  "or month (last days).")] = "day",
         by: By = "vendor", unit: Unit = "lines", lookback_days: Lookback = 30,
@@ -181,11 +186,11 @@ def create_app(
         point_dates(a, b, every)  # checks the period
         params = {"from": a, "to": b, "every": every, "by": tuple(keys), "unit": u,
                   "lookback": lookback_days, "m2m": include_m2m}  # fmt: skip
-        return answer("series", params, lambda con, t: answers.series(
+        return await answer("series", params, lambda con, t: answers.series(
             con, t, a, b, every, keys, u, lookback_days, include_m2m))  # fmt: skip
 
     @app.get("/v1/switches", tags=["queries"], responses=ERRORS, dependencies=guarded)
-    def switches(
+    async def switches(
         d1: From, d2: To,
         by: Annotated[str, Query(description="vendor or brand.")] = "vendor",
         lookback_days: Lookback = 30, include_m2m: M2m = False,
@@ -197,11 +202,11 @@ def create_app(
         a, b = _day(d1, "from"), _day(d2, "to")
         key = check_key(by)
         params = {"from": a, "to": b, "by": key, "lookback": lookback_days, "m2m": include_m2m}
-        return answer("switches", params, lambda con, t: answers.switches(
+        return await answer("switches", params, lambda con, t: answers.switches(
             con, t, a, b, key, lookback_days, include_m2m))  # fmt: skip
 
     @app.get("/v1/adds", tags=["queries"], responses=ERRORS, dependencies=guarded)
-    def adds(
+    async def adds(
         d1: From, d2: To,
         vendor: Annotated[str | None, Query(description="Only this vendor.")] = None,
         by: Annotated[str, Query(description="Comma list, e.g. operator_brand.")] = "",
@@ -221,11 +226,11 @@ def create_app(
         kind = "changes" if all_changes else "entries"
         params = {"from": a, "to": b, "vendor": vendor, "by": tuple(keys), "kind": kind,
                   "lookback": lookback_days, "m2m": include_m2m}  # fmt: skip
-        return answer("adds", params, lambda con, t: answers.adds(
+        return await answer("adds", params, lambda con, t: answers.adds(
             con, t, a, b, vendor, keys, lookback_days, include_m2m, kind))  # fmt: skip
 
     @app.get("/v1/milestones", tags=["queries"], responses=ERRORS, dependencies=guarded)
-    def milestones(
+    async def milestones(
         vendor: Annotated[str, Query(description="Vendor, e.g. Xiaomi.")],
         every: Annotated[int, Query(ge=1, le=10**12, description="Round step of the "
                                                                  "thresholds.")] = 250_000,
@@ -263,7 +268,7 @@ def create_app(
             return answers.milestones(con, t, vendor, every, list(ths) if ths else None, a, b,
                                       lookback_days, include_m2m)  # fmt: skip
 
-        return answer("milestones", params, compute)
+        return await answer("milestones", params, compute)
 
     @app.get("/v1/campaigns", tags=["campaigns"], responses=ERRORS, dependencies=guarded)
     def campaign_list() -> JSONBody:
@@ -290,7 +295,7 @@ def create_app(
         return JSONBody(offers_at(campaign, instant, channel))
 
     @app.get(CAMPAIGN + "/results", tags=["campaigns"], responses=ERRORS, dependencies=guarded)
-    def campaign_results(
+    async def campaign_results(
         campaign_id: str,
         holdout: Annotated[bool, Query(description=HOLDOUT_HELP)] = False,
     ) -> JSONBody:  # fmt: skip
@@ -310,7 +315,7 @@ def create_app(
                 audience = build_audience(con, t, campaign, load_key())
             return measure(con, t, campaign, audience=audience)[0]
 
-        return answer("results", {"campaign": repr(campaign), "holdout": holdout}, compute)
+        return await answer("results", {"campaign": repr(campaign), "holdout": holdout}, compute)
 
     @app.get(
         CAMPAIGN + "/audience", tags=["campaigns"], responses={

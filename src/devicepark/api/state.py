@@ -90,6 +90,15 @@ class AnswerCache:
         self.hits = 0
         self.misses = 0
 
+    def peek(self, key: Any) -> Any:
+        """The cached value of ``key`` or None (counts a hit)."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return self._items[key]
+        return None
+
     def get_or_compute(self, key: Any, compute: Callable[[], Any]) -> Any:
         if self.size <= 0:
             return compute()

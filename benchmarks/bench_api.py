@@ -1,0 +1,188 @@
+"""Load test of the API: ``/v1/base`` and ``/v1/series`` under 50 concurrent clients for 30 s.
+
+Not a test. Run (after ``devicepark demo``, which builds the 1:20 store)::
+
+    python benchmarks/bench_api.py --store devicepark-demo/store [--clients 50] [--seconds 30]
+        [--out benchmarks/results/api.md]
+
+Method:
+- ``devicepark serve`` runs in its own process on 127.0.0.1 (a free port, a random token), one
+  uvicorn worker, as a user would start it; the client is this process: ``--clients`` asyncio
+  tasks sharing one httpx connection pool (one connection each), every task sending its next
+  request as soon as the previous answer has been read in full.
+- cold: before the load, each query is sent once on an idle server (cache miss: Ibis on DuckDB
+  over the Parquet store) and its latency recorded.
+- load: for ``--seconds`` seconds each client alternates ``/v1/base?as_of=2022-02-03`` (by
+  vendor) and ``/v1/series?from=2021-02-07&to=2022-01-30&every=week`` (by vendor, 52 points);
+  the server answers from its per-(store version, query) cache. Latency is measured per request
+  from send to last byte; an error is any status other than 200 or a transport failure.
+  The loop is bounded in time and count (``--max-requests``) and stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+QUERIES = {
+    "base": "/v1/base?as_of=2022-02-03",
+    "series": "/v1/series?from=2021-02-07&to=2022-01-30&every=week",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def machine() -> str:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{os.cpu_count()} cores ({model or platform.processor()}), {mem:.0f} GiB RAM, "
+            f"{platform.system()} {platform.release()}, Python {platform.python_version()}")
+
+
+async def load(base_url: str, token: str, clients: int, seconds: float, max_requests: int):
+    import httpx
+
+    latencies: dict[str, list[float]] = {k: [] for k in QUERIES}
+    errors: dict[str, int] = {k: 0 for k in QUERIES}
+    sent = 0
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base_url, headers=headers, limits=limits,
+                                 timeout=30) as client:
+        stop = time.perf_counter() + seconds
+
+        async def worker(n: int) -> None:
+            nonlocal sent
+            names = list(QUERIES)
+            k = n % len(names)
+            while time.perf_counter() < stop and sent < max_requests:
+                name = names[k]
+                k = (k + 1) % len(names)
+                sent += 1
+                t0 = time.perf_counter()
+                try:
+                    r = await client.get(QUERIES[name])
+                    await r.aread()
+                    ok = r.status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                latencies[name].append(time.perf_counter() - t0)
+                if not ok:
+                    errors[name] += 1
+
+        await asyncio.gather(*(worker(n) for n in range(clients)))
+    return latencies, errors
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--store", required=True, type=Path)
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument("--max-requests", type=int, default=2_000_000)
+    ap.add_argument("--out", type=Path, default=None)
+    args = ap.parse_args()
+
+    import httpx
+
+    from devicepark.store import Store
+
+    store = Store.open(args.store)
+    lines = sum(_rows(f) for f in store.files("lines"))
+    port, token = free_port(), secrets.token_urlsafe(24)
+    env = {**os.environ, "DEVICEPARK_API_TOKEN": token}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "devicepark.cli.main", "serve", "--store", str(args.store),
+         "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stderr=subprocess.DEVNULL,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(base_url + "/openapi.json", timeout=5)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("the server did not start") from None
+                time.sleep(0.2)
+        cold = {}
+        for name, url in QUERIES.items():
+            t0 = time.perf_counter()
+            r = httpx.get(base_url + url, headers={"Authorization": f"Bearer {token}"},
+                          timeout=300)
+            cold[name] = (time.perf_counter() - t0, r.status_code, len(r.content))
+        latencies, errors = asyncio.run(
+            load(base_url, token, args.clients, args.seconds, args.max_requests))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    rows = []
+    for name in QUERIES:
+        lat = [x * 1000 for x in latencies[name]]
+        rows.append(
+            f"| {name} | `{QUERIES[name]}` | {cold[name][0] * 1000:,.0f} | {len(lat):,} | "
+            f"{statistics.median(lat):.1f} | {percentile(lat, 99):.1f} | {max(lat):.1f} | "
+            f"{errors[name]} | {cold[name][2]:,} |"
+        )
+    total = sum(len(v) for v in latencies.values())
+    text = "\n".join([
+        "# API load test (`benchmarks/bench_api.py`)",
+        "",
+        f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+        f"- machine: {machine()}",
+        f"- store: `{args.store}` (version {store.version}, {lines:,} lines rows)",
+        f"- load: {args.clients} concurrent clients for {args.seconds:.0f} s, one uvicorn worker "
+        f"on 127.0.0.1, client and server on the same machine; {total:,} requests "
+        f"({total / args.seconds:,.0f}/s)",
+        "",
+        "| query | URL | cold (ms) | requests | p50 (ms) | p99 (ms) | max (ms) | errors "
+        "| body bytes |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        *rows,
+        "",
+    ])
+    print(text)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+
+
+def _rows(path: str) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).metadata.num_rows
+
+
+if __name__ == "__main__":
+    main()
