@@ -30,7 +30,7 @@ def test_truth_records_the_planted_effect(runs):
     assert base["planted_extra_expected"] == 0 and base["realised_extra"] == 0
     exp = sum(d["expected"] for d in up["daily"])
     exp0 = sum(d["expected_without_uplift"] for d in up["daily"])
-    assert 1.9 * exp0 < exp <= 2.0 * exp0  # share x (1 + 1.0), capped at 1 for loyal owners
+    assert 1.9 * exp0 < exp <= 2.0 * exp0 + 0.01  # share x (1 + 1.0), capped at 1 for loyal owners
     assert up["planted_extra_expected"] == pytest.approx(exp - exp0, abs=0.01)
     # common random numbers: the counterfactual of the uplift run is the uplift-0 run, day by day
     for a, b in zip(up["daily"], base["daily"], strict=True):

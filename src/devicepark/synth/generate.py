@@ -39,6 +39,7 @@ from devicepark.synth.sightings import (
 
 Progress = Callable[..., None]
 CALIBRATION_DAY = dt.date(2022, 2, 3)
+SIM_EPOCH = dt.date(2020, 1, 1)  # the handsets in use then follow model.INSTALLED_MIX
 CALIBRATION_SHARE = 1_000_000 / 21_100_000  # Orange, 3 Feb 2022: 1 M Xiaomi of ~21.1 M lines
 FULL_SCALE_LINES = 21_100_000
 MILESTONE_STEP_FULL_SCALE = 250_000
@@ -178,9 +179,13 @@ def generate(
     stages = 5
     cb("synth", 0, stages)
     pop = make_lines(rng, lines, start_day, end_day)
-    mixes = M.Mixes(world, month_number(start), month_number(end) - month_number(start) + 1)
+    # handsets are simulated from 2020-01 at the latest (the mixes' reference state), so that a
+    # later start still sees the installed base of its day
+    sim_start = min(start, SIM_EPOCH)
+    sim_s = int(clock.paris_midnight(np.array([clock.day_number(sim_start)]))[0])
+    mixes = M.Mixes(world, month_number(sim_start), month_number(end) - month_number(sim_start) + 1)
     cb("synth", 1, stages)
-    hs = make_handsets(rng, pop, world, mixes, start_s, end_s, plan)
+    hs = make_handsets(rng, pop, world, mixes, sim_s, end_s, plan)
     cb("synth", 2, stages)
     sg = make_sightings(rng, pop, hs, start_s, end_s, sightings_per_month)
     cb("synth", 3, stages)

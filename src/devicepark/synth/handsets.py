@@ -19,7 +19,7 @@ from devicepark.synth import model as M
 from devicepark.synth.catalog import VENDORS, DeviceWorld
 from devicepark.synth.population import NO_TERMINATION, Lines
 
-MAX_CHANGES = 6  # changes per line over the data; a 7th within 30 months is vanishingly rare
+EXTRA_CHANGES = 4  # beyond 2.5x the mean number of changes over the period: vanishingly rare
 ARRIVAL_INITIAL, ARRIVAL_NEW_LINE, ARRIVAL_CHANGE = 0, 1, 2
 _SERIALS = 1_000_000
 
@@ -110,7 +110,10 @@ def make_handsets(
     end_s: int,
     plan: Plan | None,
 ) -> Handsets:
-    """Every handset arrival on every line between ``start_s`` and ``end_s`` (epoch seconds)."""
+    """Every handset arrival on every line between ``start_s`` and ``end_s`` (epoch seconds).
+
+    A line active before ``start_s`` starts with a handset from the installed mix.
+    """
     n = lines.total
     idx = np.arange(n, dtype=np.int32)
     group = lines.group.astype(np.int64)
@@ -164,7 +167,9 @@ def make_handsets(
     residual = np.where(half, rng.exponential(theta), rng.gamma(2.0, theta))
     first_hold = np.where(buys, rng.gamma(2.0, theta), residual)
     changes = [entry + first_hold.astype(np.int64)]
-    for _ in range(MAX_CHANGES - 1):
+    years = (end_s - start_s) / (365.25 * 86_400)
+    max_changes = int(years * 12 / 32 * 2.5) + EXTRA_CHANGES
+    for _ in range(max_changes - 1):
         changes.append(changes[-1] + rng.gamma(2.0, theta).astype(np.int64))
 
     parts = {

@@ -18,7 +18,7 @@ from devicepark.synth.handsets import ARRIVAL_CHANGE, Handsets
 from devicepark.synth.population import NO_TERMINATION, Lines
 
 MIN_GAP = 0.9  # of the mean gap
-SILENT_LINE_FRACTION = 0.3  # lines with one silent spell
+SILENT_SPELLS_PER_YEAR = 0.12  # a line has one silent spell with probability 1 - exp(-0.12 y)
 SILENT_MIN_DAYS, SILENT_EXTRA_DAYS = 7.0, 21.0  # spell = 7 days + exponential(21 days)
 CHANGE_DELAY_HOURS = 8.0  # mean delay between a handset change and its first sighting
 ACTIVATION_DELAY_HOURS = 6.0
@@ -101,19 +101,20 @@ def make_sightings(
     ch_t = handsets.arrival[ch] + rng.exponential(CHANGE_DELAY_HOURS * 3600, len(ch)).astype(
         np.int64
     )
-    ok = ~lines.dormant[ch_line] & (ch_t < exit_[ch_line])
+    ok = ~lines.dormant[ch_line] & (ch_t >= start_s) & (ch_t < exit_[ch_line])
     line = np.concatenate([line, ch_line[ok]])
     t = np.concatenate([t, ch_t[ok]])
 
     # silent spells
-    silent = rng.random(n) < SILENT_LINE_FRACTION
+    years = (end_s - start_s) / (365.25 * 86_400)
+    silent = rng.random(n) < 1 - np.exp(-SILENT_SPELLS_PER_YEAR * years)
     s0 = start_s + (rng.random(n) * (end_s - start_s)).astype(np.int64)
     s1 = s0 + ((SILENT_MIN_DAYS + rng.exponential(SILENT_EXTRA_DAYS, n)) * 86_400).astype(np.int64)
     quiet = silent[line] & (t >= s0[line]) & (t < s1[line])
     line, t = line[~quiet], t[~quiet]
 
     # order by (line, instant); make instants distinct within a line (no same-second ties)
-    base = start_s - 86_400
+    base = min(start_s, int(handsets.arrival.min())) - 86_400
     key = line.astype(np.int64) << 32 | (t - base)
     order = np.argsort(key)
     key = key[order]
