@@ -174,9 +174,14 @@ def run_intervals(tenures: Table, lookback_days: int, with_origin: bool = True) 
     day the run's handset was seen on the line (the minimum ``first_date`` over the line's runs
     of that handset), the start of its device age; ``with_origin=False`` skips its window.
     """
-    w = ibis.window(group_by=tenures.line, order_by=tenures.seq)
+    # The next run's first_date by a self-join on (line, seq + 1): cheaper than lead() over a
+    # window partitioned by line, and portable.
+    nxt_t = tenures.select(_nline=tenures.line, _nseq=tenures.seq - 1, _nfirst=tenures.first_date)
+    tenures = tenures.left_join(
+        nxt_t, (tenures.line == nxt_t._nline) & (tenures.seq == nxt_t._nseq)
+    ).drop("_nline", "_nseq")
     wo = ibis.window(group_by=[tenures.line, tenures.handset])
-    nxt = tenures.first_date.lead().over(w)
+    nxt = tenures._nfirst
     lim = (tenures.last_date + ibis.interval(days=lookback_days)).cast("date")
     end = ibis.ifelse(nxt.isnull() | (nxt > lim), lim, nxt)
     cols = dict(start=tenures.first_date, end=end)

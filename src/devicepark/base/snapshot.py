@@ -53,9 +53,11 @@ def device_at(
     ten = tenures_for(source, lookback, gap_days)
     lo = day - dt.timedelta(days=lookback - 1)
     cand = ten.filter((ten.first_date <= ibis.literal(day)) & (ten.last_date >= ibis.literal(lo)))
-    w = ibis.window(group_by=cand.line, order_by=ibis.desc(cand.seq))
-    ranked = cand.mutate(_rn=ibis.row_number().over(w))
-    cur = ranked.filter(ranked._rn == 0).select("line", "handset", "tac")
+    # arg_max by seq (unique per line): FIRST(... ORDER BY seq DESC) on DuckDB, max_by on
+    # Spark; cheaper than a row_number window over the candidates.
+    cur = cand.group_by("line").aggregate(
+        handset=cand.handset.argmax(cand.seq), tac=cand.tac.argmax(cand.seq)
+    )
     if not with_origin:
         return cur
     seen = ten.filter(ten.first_date <= ibis.literal(day))
