@@ -216,3 +216,34 @@ def test_openapi_spec_is_served(app):
     error = spec["paths"]["/v1/base"]["get"]["responses"]["422"]["content"]["application/json"]
     assert error["schema"]["required"] == ["error"]
     assert json.dumps(spec).count("HTTPValidationError") == 0
+
+
+def test_concurrent_misses_match_sequential_answers(app):
+    """Cursors per request: parallel cache misses on many dates give the sequential answers."""
+    import anyio
+    import httpx
+
+    dates = [f"2022-01-{d:02d}" for d in range(5, 29, 2)]
+    results: dict[str, bytes] = {}
+
+    async def go():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t",
+                                     headers=AUTH) as client:
+
+            async def one(day: str) -> None:
+                r = await client.get(f"/v1/base?as_of={day}&by=vendor,operator_brand")
+                assert r.status_code == 200, r.text
+                results[day] = r.content
+
+            async with anyio.create_task_group() as tg:
+                for day in dates:
+                    tg.start_soon(one, day)
+
+    anyio.run(go)
+    from devicepark.api.app import create_app
+
+    fresh = create_app(app.state.store.path, token=TOKEN)
+    for day in dates:
+        assert get(fresh, f"/v1/base?as_of={day}&by=vendor,operator_brand", AUTH).content == \
+            results[day]

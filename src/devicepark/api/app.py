@@ -298,6 +298,8 @@ def create_app(
     async def campaign_results(
         campaign_id: str,
         holdout: Annotated[bool, Query(description=HOLDOUT_HELP)] = False,
+        after_days: Annotated[int, Query(ge=14, le=28, description="Days watched after the "
+                                                                  "window (14-28).")] = 21,
     ) -> JSONBody:  # fmt: skip
         """The campaign's measured effect (``devicepark campaign measure``)."""
         from devicepark.campaign.measure import measure
@@ -313,9 +315,10 @@ def create_app(
                 if campaign.audience is None:
                     raise ConfigError(f"campaign {campaign.id!r} has no [audience] section")
                 audience = build_audience(con, t, campaign, load_key())
-            return measure(con, t, campaign, audience=audience)[0]
+            return measure(con, t, campaign, audience=audience, after_days=after_days)[0]
 
-        return await answer("results", {"campaign": repr(campaign), "holdout": holdout}, compute)
+        params = {"campaign": repr(campaign), "holdout": holdout, "after_days": after_days}
+        return await answer("results", params, compute)
 
     @app.get(
         CAMPAIGN + "/audience", tags=["campaigns"], responses={
