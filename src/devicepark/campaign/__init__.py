@@ -1,7 +1,9 @@
 """Campaigns: TOML campaign files (spec), the prices at an instant (offers), whom to tell
 (audience) and what the promotion did (measure).
 
-Entry points: ``load_campaign``, ``check_campaign``, ``offers_at``; CLI: ``devicepark campaign``.
+Entry points: ``load_campaign``, ``check_campaign``, ``offers_at`` (here);
+``audience.build_audience``, ``measure.measure`` and the pure ``effect.estimate_effect`` (import
+them from their modules: they pull in Ibis and statsmodels); CLI: ``devicepark campaign``.
 """
 
 from devicepark.campaign.offers import offers_at, parse_at

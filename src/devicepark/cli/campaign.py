@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from devicepark.cli._common import Format, StoreOpt, out, print_json, print_table, progress_bar
+from devicepark.cli._common import StoreOpt, out, print_json, print_table, progress_bar
 from devicepark.errors import ConfigError
 
 FileArg = Annotated[Path, typer.Argument(help="Campaign file (TOML).", show_default=False)]
@@ -361,5 +361,3 @@ def _print_measure(answer: dict[str, Any], details: dict[str, Any]) -> None:
     cols = ["date", "observed", "expected", "low", "high", "incremental"]
     print_table(rows, cols, title="Daily gross adds / ajouts bruts quotidiens", right=cols[1:])
 
-
-__all__ = ["Format", "register"]
