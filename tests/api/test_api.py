@@ -247,3 +247,9 @@ def test_concurrent_misses_match_sequential_answers(app):
     for day in dates:
         assert get(fresh, f"/v1/base?as_of={day}&by=vendor,operator_brand", AUTH).content == \
             results[day]
+
+
+def test_no_page_loads_a_cdn(app):
+    """Swagger UI and ReDoc fetch scripts from a CDN: they are off; the spec alone is served."""
+    assert get(app, "/docs").status_code == 404
+    assert get(app, "/redoc").status_code == 404

@@ -112,6 +112,8 @@ def create_app(
                if public else ".")  # fmt: skip
         ),
         default_response_class=JSONBody,
+        docs_url=None,  # Swagger UI and ReDoc load scripts from a CDN: the spec alone is served
+        redoc_url=None,
     )
     install(app)
     app.state.store = state
@@ -127,8 +129,6 @@ def create_app(
     async def private(request: Request) -> None:
         auth.require(request, token)
 
-    app.state.guard = aggregate
-    app.state.token = token
     guarded = [Depends(aggregate)]
 
     async def answer(
@@ -136,7 +136,8 @@ def create_app(
     ) -> JSONBody:
         """The cached bytes of an answer; a miss is computed in a worker thread."""
         store = state.store()
-        key = (store.version, kind, tuple(sorted(params.items())), public)
+        version = (store.version, store.manifest.committed_at)
+        key = (version, kind, tuple(sorted(params.items())), public)
         hit = cache.peek(key)
         if hit is not None:
             return JSONBody(hit)

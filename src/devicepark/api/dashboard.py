@@ -206,7 +206,8 @@ def register(app: FastAPI, state: StoreState, cache: AnswerCache, token: str | N
             raise ConfigError(f"lang: {lang!r}; choose fr or en")
         store = state.store()
         brand = brand or None
-        key = (store.version, "dashboard", as_of, vendor, brand, lang)
+        version = (store.version, store.manifest.committed_at)
+        key = (version, "dashboard", as_of, vendor, brand, lang)
 
         def run() -> str:
             with state.tables(store) as (con, t):
