@@ -1,12 +1,17 @@
 """The engine connection: DuckDB by default, Spark at scale, both through Ibis.
 
 Only the faces call ``connect``; domain queries take the Ibis tables ``open_tables`` returns.
+Both engines read the same Parquet files of the store at one manifest version, with the
+session time zone set to UTC, so the same expression returns the same dates and timestamps.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import ibis
@@ -17,6 +22,22 @@ from devicepark.store.schema import SCHEMAS
 from devicepark.store.store import Store
 
 ENGINES = ("duckdb", "spark")
+DEFAULT_SPARK_MASTER = "local[2]"
+
+
+def temp_directory() -> str:
+    """Where DuckDB spills when a query outgrows its memory limit (``DEVICEPARK_TEMP_DIR``)."""
+    default = os.path.join(tempfile.gettempdir(), "devicepark-spill")
+    return os.environ.get("DEVICEPARK_TEMP_DIR") or default
+
+
+def _duckdb_config(memory_limit: str | None, threads: int | None) -> dict[str, Any]:
+    config: dict[str, Any] = {"temp_directory": temp_directory()}
+    if memory_limit:
+        config["memory_limit"] = memory_limit
+    if threads:
+        config["threads"] = threads
+    return config
 
 
 def connect(
@@ -27,15 +48,20 @@ def connect(
     spark_master: str | None = None,
     spark_conf: dict[str, str] | None = None,
 ) -> ibis.BaseBackend:
-    """An Ibis backend: ``duckdb`` (embedded, the default) or ``spark`` (``DEVICEPARK_ENGINE``)."""
-    engine = (engine or os.environ.get("DEVICEPARK_ENGINE") or "duckdb").lower()
+    """An Ibis backend: ``duckdb`` (embedded, the default) or ``spark`` (``DEVICEPARK_ENGINE``).
+
+    ``memory_limit`` (e.g. ``4GB``) caps DuckDB, which then spills to :func:`temp_directory`;
+    on Spark it sets the driver memory of a session not started yet. ``spark_conf`` passes any
+    Spark setting through (it wins over the defaults, except the UTC session time zone).
+
+    >>> connect("oracle")
+    Traceback (most recent call last):
+    ...
+    devicepark.errors.ConfigError: unknown engine 'oracle'; choose one of: duckdb, spark
+    """
+    engine = (engine or os.environ.get("DEVICEPARK_ENGINE") or "duckdb").strip().lower()
     if engine == "duckdb":
-        config: dict[str, Any] = {}
-        if memory_limit:
-            config["memory_limit"] = memory_limit
-        if threads:
-            config["threads"] = threads
-        return ibis.duckdb.connect(**config)
+        return ibis.duckdb.connect(**_duckdb_config(memory_limit, threads))
     if engine == "spark":
         return _spark(spark_master, spark_conf or {}, memory_limit)
     raise ConfigError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
@@ -45,12 +71,7 @@ def duckdb_connection(memory_limit: str | None = None, threads: int | None = Non
     """A raw embedded DuckDB connection (ingest's bulk SQL), session time zone UTC."""
     import duckdb
 
-    config: dict[str, Any] = {}
-    if memory_limit:
-        config["memory_limit"] = memory_limit
-    if threads:
-        config["threads"] = threads
-    con = duckdb.connect(config=config)
+    con = duckdb.connect(config=_duckdb_config(memory_limit, threads))
     con.execute("SET TimeZone = 'UTC'")
     return con
 
@@ -60,17 +81,28 @@ def _spark(master: str | None, conf: dict[str, str], memory_limit: str | None) -
         from pyspark.sql import SparkSession
     except ImportError:
         raise MissingDependency("pyspark", extra="spark") from None
-    builder = SparkSession.builder.appName("devicepark").master(master or "local[2]")
+    builder = SparkSession.builder.appName("devicepark").master(
+        master or os.environ.get("DEVICEPARK_SPARK_MASTER") or DEFAULT_SPARK_MASTER
+    )
     defaults = {
-        "spark.sql.session.timeZone": "UTC",
         "spark.ui.enabled": "false",
         "spark.sql.shuffle.partitions": "8",
+        "spark.sql.adaptive.enabled": "true",
+        # a busy single machine must not make the local executor look dead
+        "spark.network.timeout": "800s",
+        "spark.executor.heartbeatInterval": "60s",
     }
     if memory_limit:
         defaults["spark.driver.memory"] = memory_limit
-    for key, value in {**defaults, **conf}.items():
+    settings = {**defaults, **conf, "spark.sql.session.timeZone": "UTC"}
+    for key, value in settings.items():
         builder = builder.config(key, value)
-    return ibis.pyspark.connect(builder.getOrCreate())
+    session = builder.getOrCreate()
+    # getOrCreate hands back a running session unchanged: apply the runtime settings to it
+    for key, value in settings.items():
+        if key.startswith("spark.sql."):
+            session.conf.set(key, value)
+    return ibis.pyspark.connect(session)
 
 
 @dataclass(frozen=True)
@@ -90,12 +122,39 @@ class Tables:
         return table(con, self.store, name)
 
 
+def view_name(store: Store, name: str) -> str:
+    """The engine view of one table of one store version: unique per store path and version,
+    so two stores (or two versions) bound in one session never collide.
+
+    >>> import re
+    >>> from pathlib import Path
+    >>> from devicepark.store.store import Manifest
+    >>> a, b = Store(Path("/a"), Manifest()), Store(Path("/b"), Manifest())
+    >>> bool(re.fullmatch(r"dp_lines_[0-9a-f]{10}_v0", view_name(a, "lines")))
+    True
+    >>> view_name(a, "lines") != view_name(b, "lines")
+    True
+    """
+    tag = hashlib.sha256(str(Path(store.path).resolve()).encode("utf-8")).hexdigest()[:10]
+    return f"dp_{name}_{tag}_v{store.version}"
+
+
+def _is_spark(con: ibis.BaseBackend) -> bool:
+    return getattr(con, "name", "") == "pyspark"
+
+
 def table(con: ibis.BaseBackend, store: Store, name: str) -> Table:
     """One store table as an Ibis table; an empty table keeps its schema."""
     files = store.files(name)
     if not files:
         return ibis.memtable(SCHEMAS[name].empty_table())
-    view = f"dp_{name}_v{store.version}"
+    view = view_name(store, name)
+    if _is_spark(con):
+        # Ibis' PySpark read_parquet takes one path (a list is an "illegal file pattern"):
+        # read the exact file list with Spark itself and bind the temp view
+        session = con._session  # noqa: SLF001 - Ibis exposes no public accessor
+        session.read.parquet(*files).createOrReplaceTempView(view)
+        return con.table(view)
     return con.read_parquet(files, table_name=view)
 
 
