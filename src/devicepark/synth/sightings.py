@@ -52,7 +52,7 @@ class Sightings:
 
     line: np.ndarray  # int32
     t: np.ndarray  # int64 epoch seconds
-    handset: np.ndarray  # int64 index into Handsets
+    handset: np.ndarray  # int32 index into Handsets
     imei_form: np.ndarray  # int8 code of IMEI_FORMS
     time_form: np.ndarray  # int8 code of TIME_FORMS
     sv: np.ndarray  # int8 software version for IMEISV rows
@@ -129,7 +129,7 @@ def make_sightings(
     line, t, key = line[keep], t[keep], key[keep]
 
     hkey = handsets.line.astype(np.int64) << 32 | (handsets.arrival - base)
-    handset = np.searchsorted(hkey, key, side="right") - 1
+    handset = (np.searchsorted(hkey, key, side="right") - 1).astype(np.int32)
 
     m = len(line)
     codes = np.array([f[0] for f in IMEI_FORMS], dtype=np.int8)

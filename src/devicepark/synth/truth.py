@@ -58,17 +58,16 @@ class DailyBase:
         self.d0, self.d1, self.n_brands = d0, d1, n_brands
         nd = d1 - d0 + 1
         ng = len(M.GROUPS)
-        ld = clock.paris_day(row_t)
+        ld = clock.paris_day(row_t).astype(np.int32)  # int32 days: half the memory at scale
         same_next = np.zeros(len(row_line), dtype=bool)
         same_next[:-1] = row_line[1:] == row_line[:-1]
         nxt = np.empty_like(ld)
         nxt[:-1] = ld[1:]
         end = ld + lookback - 1
         end = np.where(same_next, np.minimum(end, nxt - 1), end)
-        act = lines.act_day[row_line].astype(np.int64)
-        term = lines.term_day[row_line].astype(np.int64)
-        lo = np.maximum.reduce([ld, act, np.full_like(ld, d0)])
-        hi = np.minimum.reduce([end, term - 1, np.full_like(ld, d1)])
+        lo = np.maximum(np.maximum(ld, lines.act_day[row_line]), np.int32(d0))
+        hi = np.minimum(np.minimum(end, lines.term_day[row_line] - 1), np.int32(d1))
+        del ld, nxt, end
         ok = lo <= hi
         cell = lines.group[row_line].astype(np.int64) * n_brands + row_brand
         size = ng * n_brands * (nd + 1)
