@@ -28,11 +28,11 @@ from devicepark.errors import InputError
 BLOCK_BYTES = 16 << 20
 MAX_LINE_BYTES = 1 << 20  # a longer line is rejected as field_too_large
 OTHER_DELIMITERS = (";", "\t", "|")
-# One CSV row per line, as the line-by-line parser reads it: fields either quoted ("" inside) or
-# unquoted (no comma, may hold a quote after its first character). Arrow is only trusted with
-# blocks made of such lines: it would join an unquoted quote with the next lines, glue
-# '"ab"c' into 'abc', and split a line at a bare carriage return.
-_FIELD = rb'(?:"(?:[^"\r\n]|"")*+"|[^",\r\n][^,\r\n]*+|)'
+# One CSV row per line: fields either quoted ("" inside) or free of quotes. Arrow is only trusted
+# with blocks made of such lines: it would join an unterminated quote with the next lines, glue
+# '"ab"c' into 'abc', read a stray quote that the line-by-line rules reject, and split a line at a
+# bare carriage return. Other blocks are read line by line.
+_FIELD = rb'(?:"(?:[^"\r\n]|"")*+"|[^",\r\n]*+)'
 _WELL_FORMED = re.compile(rb"(?:" + _FIELD + rb"(?:," + _FIELD + rb")*+\r?\n)*+")
 
 
