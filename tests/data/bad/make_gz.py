@@ -11,14 +11,30 @@ from pathlib import Path
 H = "line_id,imei,observed_at\n"
 A = "860000010001013"
 
-rows = "".join(f"+3360000000{1 + i % 6},{A},2022-01-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:17Z\n" for i in range(40))
-packed = gzip.compress((H + rows).encode(), compresslevel=9, mtime=0)
-Path("truncated.csv.gz").write_bytes(packed[: len(packed) - 400])
 
-big = H + f"+33600000001,{A},2022-01-10T10:00:00Z\n+33600000002,{'9' * (2 << 20)},2022-01-10T10:00:00Z\n"
-big += f"+33600000003,{A},2022-01-10T10:00:00Z\n"
-Path("enormous_field.csv.gz").write_bytes(gzip.compress(big.encode(), compresslevel=9, mtime=0))
+def main() -> None:
 
-# Where the truncated stream stops (for cases.toml): complete lines and the partial one.
-out = zlib.decompressobj(wbits=31).decompress(Path("truncated.csv.gz").read_bytes())
-print("truncated: stops inside line", out.count(b"\n") + 1, "partial:", out[out.rfind(b"\n") + 1 :])
+    rows = "".join(
+        f"+3360000000{1 + i % 6},{A},2022-01-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:17Z\n"
+        for i in range(40)
+    )
+    packed = gzip.compress((H + rows).encode(), compresslevel=9, mtime=0)
+    Path("truncated.csv.gz").write_bytes(packed[: len(packed) - 400])
+
+    big = H + f"+33600000001,{A},2022-01-10T10:00:00Z\n"
+    big += f"+33600000002,{'9' * (2 << 20)},2022-01-10T10:00:00Z\n"
+    big += f"+33600000003,{A},2022-01-10T10:00:00Z\n"
+    Path("enormous_field.csv.gz").write_bytes(gzip.compress(big.encode(), compresslevel=9, mtime=0))
+
+    # Where the truncated stream stops (for cases.toml): complete lines and the partial one.
+    out = zlib.decompressobj(wbits=31).decompress(Path("truncated.csv.gz").read_bytes())
+    print(
+        "truncated: stops inside line",
+        out.count(b"\n") + 1,
+        "partial:",
+        out[out.rfind(b"\n") + 1 :],
+    )
+
+
+if __name__ == "__main__":  # pytest imports this file while collecting doctests
+    main()
