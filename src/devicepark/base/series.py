@@ -4,7 +4,8 @@ Each run covers ``[start, end)`` (see ``common.run_intervals``); intersected wit
 active interval ``[activated_on, terminated_on)`` it becomes one +1 event and one -1 event. Each
 event is moved to the first point date on or after it, events are summed per (point, group),
 and a cumulative sum per group over a dense calendar gives every point. One pass over the
-tenures whatever the number of points: a 2-year daily series costs about one snapshot.
+tenures whatever the number of points: a 2-year daily series costs less than two snapshots
+(benchmarks/results/series.md).
 
 Distinct customers and handsets do not add up that way (two lines of one customer). For those
 units each point is evaluated directly: the intervals are range-joined with the point dates
