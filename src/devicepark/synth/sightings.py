@@ -95,29 +95,43 @@ def make_sightings(
     keep = t < exit_[line]
     line, t = line[keep], t[keep]
 
-    # the attach right after each handset change
+    # silent spells (scheduled sightings stay sorted by line, then instant)
+    years = (end_s - start_s) / (365.25 * 86_400)
+    silent = rng.random(n) < 1 - np.exp(-SILENT_SPELLS_PER_YEAR * years)
+    s0 = start_s + (rng.random(n) * (end_s - start_s)).astype(np.int64)
+    s1 = s0 + ((SILENT_MIN_DAYS + rng.exponential(SILENT_EXTRA_DAYS, n)) * 86_400).astype(np.int64)
+
+    def loud(line: np.ndarray, t: np.ndarray) -> np.ndarray:
+        cand = np.flatnonzero(silent[line])
+        lc = line[cand]
+        keep = np.ones(len(line), dtype=bool)
+        keep[cand[(t[cand] >= s0[lc]) & (t[cand] < s1[lc])]] = False
+        return keep
+
+    base = min(start_s, int(handsets.arrival.min())) - 86_400
+    keep = loud(line, t)
+    key = line[keep].astype(np.int64) << 32 | (t[keep] - base)  # sorted
+
+    # the attach right after each handset change, merged into the sorted keys
     ch = np.flatnonzero(handsets.kind == ARRIVAL_CHANGE)
     ch_line = handsets.line[ch]
     ch_t = handsets.arrival[ch] + rng.exponential(CHANGE_DELAY_HOURS * 3600, len(ch)).astype(
         np.int64
     )
     ok = ~lines.dormant[ch_line] & (ch_t >= start_s) & (ch_t < exit_[ch_line])
-    line = np.concatenate([line, ch_line[ok]])
-    t = np.concatenate([t, ch_t[ok]])
+    ch_line, ch_t = ch_line[ok], ch_t[ok]
+    ok = loud(ch_line, ch_t)
+    ch_key = np.sort(ch_line[ok].astype(np.int64) << 32 | (ch_t[ok] - base))
+    at = np.searchsorted(key, ch_key, side="right") + np.arange(len(ch_key))
+    merged = np.empty(len(key) + len(ch_key), dtype=np.int64)
+    is_change = np.zeros(len(merged), dtype=bool)
+    is_change[at] = True
+    merged[at] = ch_key
+    merged[~is_change] = key
+    key = merged
+    del merged, is_change
 
-    # silent spells
-    years = (end_s - start_s) / (365.25 * 86_400)
-    silent = rng.random(n) < 1 - np.exp(-SILENT_SPELLS_PER_YEAR * years)
-    s0 = start_s + (rng.random(n) * (end_s - start_s)).astype(np.int64)
-    s1 = s0 + ((SILENT_MIN_DAYS + rng.exponential(SILENT_EXTRA_DAYS, n)) * 86_400).astype(np.int64)
-    quiet = silent[line] & (t >= s0[line]) & (t < s1[line])
-    line, t = line[~quiet], t[~quiet]
-
-    # order by (line, instant); make instants distinct within a line (no same-second ties)
-    base = min(start_s, int(handsets.arrival.min())) - 86_400
-    key = line.astype(np.int64) << 32 | (t - base)
-    order = np.argsort(key)
-    key = key[order]
+    # make instants distinct within a line (no same-second ties)
     while True:
         dup = np.flatnonzero(key[1:] == key[:-1]) + 1
         if len(dup) == 0:
@@ -141,7 +155,8 @@ def make_sightings(
     tcodes = np.array([f[0] for f in TIME_FORMS], dtype=np.int8)
     tfr = np.array([f[2] for f in TIME_FORMS])
     time_form = tcodes[np.searchsorted(np.cumsum(tfr), rng.random(m), side="right").clip(0, 2)]
-    time_form[(time_form == 2) & clock.near_switch(t)] = 0
+    naive = np.flatnonzero(time_form == 2)
+    time_form[naive[clock.near_switch(t[naive])]] = 0
     sv = rng.integers(0, 100, size=m).astype(np.int8)
     dup = (
         np.sort(rng.choice(m, size=int(round(m * DUPLICATE_FRACTION)), replace=False))
