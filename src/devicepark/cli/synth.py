@@ -59,7 +59,13 @@ def synth(
             help="Planted rise of the campaign vendor's share of new handsets (0.3 = +30 %).",
         ),
     ] = 0.0,
-    gzip: Annotated[bool, typer.Option("--gzip", help="Write .csv.gz files.")] = False,
+    gzip: Annotated[
+        bool,
+        typer.Option(
+            "--gzip",
+            help="Write lines and observations as .csv.gz (the TAC catalog stays plain CSV).",
+        ),
+    ] = False,
     fmt: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
 ) -> None:
     """Write lines, observations and a TAC catalog in the input contract, plus truth.json.

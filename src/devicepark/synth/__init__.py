@@ -1,7 +1,8 @@
 """A realistic synthetic French operator (Orange and Sosh lines, handsets, network sightings) that
 writes the input contract and its own ground truth: ``generate(out_dir, lines=..., seed=...)``.
 
-Files written into ``out_dir`` (``.csv.gz`` with ``gzip=True``; same seed, same bytes):
+Files written into ``out_dir`` (lines and observations as ``.csv.gz`` with ``gzip=True``; the
+same seed writes the same bytes):
 
 - ``lines.csv``: line_id (E.164 ``+336…``/``+337…``, the same spelling in every file),
   customer_id (1-3 lines per customer), operator_brand (Orange ~80 %, Sosh ~20 %), segment

@@ -192,13 +192,13 @@ def generate(
 
     ext = ".csv.gz" if gzip else ".csv"
     lines_path, obs_path = out / f"lines{ext}", out / f"observations{ext}"
-    tac_path = out / f"tac{ext}"
+    tac_path = out / "tac.csv"  # TAC catalogs are plain CSV in the contract (issue 2)
     with ThreadPoolExecutor(max_workers=2) as pool:
         # the ground truth is computed while the files are written
         truth_job = pool.submit(_truth, pop, hs, sg, world, start, end, lookback_days, plan, camp)
         _write_table(_lines_table(pop), lines_path, gzip)
         catalog = world.catalog_table()
-        _write_table(catalog, tac_path, gzip)
+        _write_table(catalog, tac_path, False)
         n_obs = _write_observations(
             pop, hs, sg, obs_path, gzip, start_s, lambda d, t: cb("observations", d, t), pool
         )
