@@ -97,16 +97,17 @@ def hmac_sql(key: bytes, kind: str, expr: str) -> str:
 def canonical_line_id_sql(expr: str, country_code: str = "33") -> str:
     """DuckDB SQL canonicalising a line id: MSISDNs to E.164 with '+', anything else trimmed.
 
-    Rules (applied after removing spaces, dots, dashes and parentheses from a phone-like value):
+    Rules (applied after removing spaces, no-break spaces, dots, dashes and parentheses from a
+    phone-like value):
     ``+CC...`` stays; ``00CC...`` becomes ``+CC...``; a national number ``0XXXXXXXXX`` (10 digits)
     becomes ``+<country_code>XXXXXXXXX``; 11 digits starting with the country code get a ``+``.
     Other values (IMSIs, internal ids) are only trimmed.
     """
     cc = re.sub(r"\D", "", country_code)
-    s = f"trim({expr})"
-    phone = f"regexp_replace({s}, '[ .()\\-]', '', 'g')"
+    s = f"trim({expr}, ' ')"
+    phone = f"regexp_replace({s}, '[ .()\\-\u00a0\u202f]', '', 'g')"
     return (
-        f"CASE WHEN regexp_full_match({s}, '\\+?[0-9 .()\\-]+') THEN ("
+        f"CASE WHEN regexp_full_match({s}, '\\+?[0-9 .()\\-\u00a0\u202f]+') THEN ("
         f"CASE WHEN regexp_full_match({phone}, '\\+[0-9]{{6,15}}') THEN {phone} "
         f"WHEN regexp_full_match({phone}, '00[1-9][0-9]{{5,14}}') THEN '+' || substr({phone}, 3) "
         f"WHEN regexp_full_match({phone}, '0[1-9][0-9]{{8}}') THEN '+{cc}' || substr({phone}, 2) "
@@ -125,9 +126,9 @@ def canonical_line_id(value: str, country_code: str = "33") -> str:
     """
     cc = re.sub(r"\D", "", country_code)
     s = value.strip(" ")  # as SQL trim(): spaces only
-    if not re.fullmatch(r"\+?[0-9 .()\-]+", s):
+    if not re.fullmatch("\\+?[0-9 .()\\-\u00a0\u202f]+", s):
         return s
-    phone = re.sub(r"[ .()\-]", "", s)
+    phone = re.sub("[ .()\\-\u00a0\u202f]", "", s)
     if re.fullmatch(r"\+[0-9]{6,15}", phone):
         return phone
     if re.fullmatch(r"00[1-9][0-9]{5,14}", phone):
