@@ -42,7 +42,9 @@ class Batch:
 
     table: pa.Table  # all columns string, nulls never (empty string instead)
     line_no: np.ndarray  # int64, same length as table
-    bad_rows: list[tuple[int, str | None, str]] = field(default_factory=list)  # (line, column, reason)
+    bad_rows: list[tuple[int, str | None, str]] = field(
+        default_factory=list
+    )  # (line, column, reason)
     blank_lines: int = 0
     bytes_read: int = 0
 
@@ -85,15 +87,20 @@ def open_input(path: str | Path, required: tuple[str, ...], kind: str) -> InputF
             for d in OTHER_DELIMITERS:
                 if d in header:
                     raise InputError(
-                        f"wrong delimiter: the header is split by {d!r}, devicepark reads comma-separated files",
-                        file=str(p), line=1, column=1,
+                        f"wrong delimiter: the header is split by {d!r}, "
+                        "devicepark reads comma-separated files",
+                        file=str(p),
+                        line=1,
+                        column=1,
                         hint="re-export with ',' as the delimiter",
                     )
     missing = [c for c in required if c not in columns]
     if missing:
         raise InputError(
-            f"missing required column {', '.join(repr(m) for m in missing)} (found: {_shown(columns)})",
-            file=str(p), line=1,
+            f"missing required column {', '.join(repr(m) for m in missing)} "
+            f"(found: {_shown(columns)})",
+            file=str(p),
+            line=1,
         )
     dup = sorted({c for c in columns if columns.count(c) > 1 and c in required})
     if dup:
@@ -106,7 +113,10 @@ def _shown(columns: list[str]) -> str:
     header starts with a row of identifiers) and is never repeated."""
     if not columns or columns == [""]:
         return "none"
-    names = [c if sum(ch.isdecimal() for ch in c) < 5 and len(c) <= 64 else "<value hidden>" for c in columns]
+    names = [
+        c if sum(ch.isdecimal() for ch in c) < 5 and len(c) <= 64 else "<value hidden>"
+        for c in columns
+    ]
     return ", ".join(names)
 
 
@@ -133,7 +143,9 @@ def _header_line(p: Path) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError("invalid UTF-8 in the header", file=str(p), line=1, column=exc.start + 1) from None
+        raise InputError(
+            "invalid UTF-8 in the header", file=str(p), line=1, column=exc.start + 1
+        ) from None
 
 
 def _damage_point(info: InputFile) -> tuple[int, str | None]:
@@ -165,7 +177,7 @@ def _short(exc: BaseException) -> str:
 
 
 def iter_batches(info: InputFile, wanted: list[str]) -> Iterator[Batch]:
-    """Yield the file's rows in blocks, with the wanted columns only (missing optional ones empty)."""
+    """Yield the file's rows in blocks, with the wanted columns only (missing optional: empty)."""
     if info.fmt == "parquet":
         yield from _parquet_batches(info, wanted)
     else:
@@ -190,7 +202,9 @@ def _parquet_batches(info: InputFile, wanted: list[str]) -> Iterator[Batch]:
             yield Batch(pa.table(cols), np.arange(start, start + n, dtype=np.int64), bytes_read=0)
             start += n
     except (pa.ArrowInvalid, OSError) as exc:
-        raise InputError(f"unreadable Parquet data ({_short(exc)})", file=info.name, line=start) from None
+        raise InputError(
+            f"unreadable Parquet data ({_short(exc)})", file=info.name, line=start
+        ) from None
 
 
 def _as_string(arr: pa.Array) -> pa.Array:
@@ -226,7 +240,9 @@ def _csv_batches(info: InputFile, wanted: list[str]) -> Iterator[Batch]:
                 raise InputError(
                     f"truncated or corrupt file: the data stops inside line {at} ({_short(exc)}); "
                     "nothing was committed",
-                    file=info.name, line=at, column=col,
+                    file=info.name,
+                    line=at,
+                    column=col,
                     hint="export or copy the file again",
                 ) from None
             if not chunk:
@@ -241,8 +257,10 @@ def _csv_batches(info: InputFile, wanted: list[str]) -> Iterator[Batch]:
                 if cut < 0:
                     if len(data) > 4 * BLOCK_BYTES:
                         raise InputError(
-                            f"a line longer than {4 * BLOCK_BYTES} bytes (an enormous field or no line breaks)",
-                            file=info.name, line=line + 1,
+                            f"a line longer than {4 * BLOCK_BYTES} bytes "
+                            "(an enormous field or no line breaks)",
+                            file=info.name,
+                            line=line + 1,
                         )
                     carry = data
                     continue
@@ -262,21 +280,35 @@ def _empty_batch(wanted: list[str]) -> pa.Table:
 
 
 def _parse_block(
-    info: InputFile, block: bytes, header: bytes, first_line: int, nlines: int, ncols: int,
-    index: dict[str, int], wanted: list[str],
+    info: InputFile,
+    block: bytes,
+    header: bytes,
+    first_line: int,
+    nlines: int,
+    ncols: int,
+    index: dict[str, int],
+    wanted: list[str],
 ) -> Batch:
     """Fast path through Arrow; fall back to line-by-line when the counts disagree."""
     try:
         table = pacsv.read_csv(
             io.BytesIO(header + block),
-            read_options=pacsv.ReadOptions(use_threads=True, block_size=BLOCK_BYTES + len(header) + 1),
+            read_options=pacsv.ReadOptions(
+                use_threads=True, block_size=BLOCK_BYTES + len(header) + 1
+            ),
             parse_options=pacsv.ParseOptions(
-                delimiter=",", quote_char='"', double_quote=True, escape_char=False,
-                newlines_in_values=False, ignore_empty_lines=True,
+                delimiter=",",
+                quote_char='"',
+                double_quote=True,
+                escape_char=False,
+                newlines_in_values=False,
+                ignore_empty_lines=True,
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types={f"c{i}": pa.string() for i in range(ncols)},
-                strings_can_be_null=False, quoted_strings_can_be_null=False, check_utf8=True,
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                check_utf8=True,
             ),
         )
         blank = _count_blank(block)
@@ -286,9 +318,14 @@ def _parse_block(
     if ok and blank == 0 and not _has_long_line(block) and _plain(block):
         cols = {}
         for w in wanted:
-            cols[w] = table.column(f"c{index[w]}") if w in index else pa.array([""] * table.num_rows, pa.string())
+            cols[w] = (
+                table.column(f"c{index[w]}")
+                if w in index
+                else pa.array([""] * table.num_rows, pa.string())
+            )
         return Batch(
-            pa.table(cols), np.arange(first_line, first_line + nlines, dtype=np.int64),
+            pa.table(cols),
+            np.arange(first_line, first_line + nlines, dtype=np.int64),
             bytes_read=len(block),
         )
     return _slow_block(info, block, first_line, ncols, index, wanted)
@@ -314,7 +351,12 @@ def _count_blank(block: bytes) -> int:
 
 
 def _slow_block(
-    info: InputFile, block: bytes, first_line: int, ncols: int, index: dict[str, int], wanted: list[str],
+    info: InputFile,
+    block: bytes,
+    first_line: int,
+    ncols: int,
+    index: dict[str, int],
+    wanted: list[str],
 ) -> Batch:
     """Line-by-line parse of a messy block: each bad line is rejected alone."""
     rows: dict[str, list[str]] = {w: [] for w in wanted}
@@ -352,7 +394,11 @@ def _slow_block(
         for w in wanted:
             rows[w].append(fields[index[w]] if w in index else "")
         nums.append(no)
-    table = pa.table({w: pa.array(v, pa.string()) for w, v in rows.items()}) if nums else _empty_batch(wanted)
+    table = (
+        pa.table({w: pa.array(v, pa.string()) for w, v in rows.items()})
+        if nums
+        else _empty_batch(wanted)
+    )
     return Batch(table, np.array(nums, dtype=np.int64), bad, blank, len(block))
 
 

@@ -29,7 +29,16 @@ from devicepark.store.store import Store, Transaction
 
 Progress = Callable[..., None]
 
-LINE_COLUMNS = ["line_id", "customer_id", "operator_brand", "segment", "plan", "region", "activated_on", "terminated_on"]
+LINE_COLUMNS = [
+    "line_id",
+    "customer_id",
+    "operator_brand",
+    "segment",
+    "plan",
+    "region",
+    "activated_on",
+    "terminated_on",
+]
 LINE_REQUIRED = ("line_id", "operator_brand", "activated_on")
 OBS_COLUMNS = ["line_id", "imei", "observed_at"]
 OBS_REQUIRED = ("line_id", "imei", "observed_at")
@@ -132,12 +141,15 @@ def ingest(
 
 # -- shared pieces -------------------------------------------------------------------------
 
+
 def _register(con: duckdb.DuckDBPyConnection, name: str, batch: Batch) -> None:
     table = batch.table.append_column("line_no", pa.array(batch.line_no, pa.int64()))
     con.register(name, table)
 
 
-def _quarantine(tx: Transaction, seq: int, table: str, file: str, rows: list[tuple[int, str | None, str]]) -> None:
+def _quarantine(
+    tx: Transaction, seq: int, table: str, file: str, rows: list[tuple[int, str | None, str]]
+) -> None:
     if not rows:
         return
     data = pa.table(
@@ -154,14 +166,21 @@ def _quarantine(tx: Transaction, seq: int, table: str, file: str, rows: list[tup
     tx.write("quarantine", data)
 
 
-def _check_reject_rate(rep: FileReport, rejects: list[tuple[int, str | None, str]], rate: float) -> None:
+def _check_reject_rate(
+    rep: FileReport, rejects: list[tuple[int, str | None, str]], rate: float
+) -> None:
     if rep.rows and rep.rejected > rate * rep.rows:
         first = min(rejects)
-        counts = ", ".join(f"{k} {v}" for k, v in sorted(rep.reasons.items(), key=lambda kv: -kv[1]))
+        counts = ", ".join(
+            f"{k} {v}" for k, v in sorted(rep.reasons.items(), key=lambda kv: -kv[1])
+        )
         raise InputError(
             f"{rep.rejected} of {rep.rows} rows rejected ({100 * rep.rejected / rep.rows:.2f} %), "
-            f"above --max-reject-rate {100 * rate:g} % ({counts}); first: {first[2]}; nothing was committed",
-            file=rep.file, line=first[0], column=first[1],
+            f"above --max-reject-rate {100 * rate:g} % ({counts}); first: {first[2]}; "
+            "nothing was committed",
+            file=rep.file,
+            line=first[0],
+            column=first[1],
             hint="fix the export, or raise --max-reject-rate to accept and quarantine these rows",
         )
 
@@ -177,22 +196,42 @@ def _start(tx: Transaction, info: InputFile, kind: str) -> tuple[FileReport, str
     return rep, sha, seq
 
 
-def _finish(tx: Transaction, rep: FileReport, sha: str, rejects: list[tuple[int, str | None, str]],
-            table: str, rate: float) -> None:
+def _finish(
+    tx: Transaction,
+    rep: FileReport,
+    sha: str,
+    rejects: list[tuple[int, str | None, str]],
+    table: str,
+    rate: float,
+) -> None:
     rep.rejected = len(rejects)
     rep.reasons = dict(Counter(r[2] for r in rejects))
     if not rep.balanced:  # a bug, never a silent loss
         raise InputError(
-            f"reconciliation failed: {rep.rows} rows != {rep.accepted} accepted + {rep.rejected} rejected "
-            f"+ {rep.duplicates} duplicates + {rep.orphans} orphans", file=rep.file,
+            f"reconciliation failed: {rep.rows} rows != {rep.accepted} accepted "
+            f"+ {rep.rejected} rejected "
+            f"+ {rep.duplicates} duplicates + {rep.orphans} orphans",
+            file=rep.file,
         )
     _check_reject_rate(rep, rejects, rate)
     assert rep.ingest_seq is not None
     _quarantine(tx, rep.ingest_seq, table, rep.file, rejects)
-    log.record(tx, [{
-        "ingest_seq": rep.ingest_seq, "kind": rep.kind, "file": rep.file, "sha256": sha, "rows": rep.rows,
-        "accepted": rep.accepted, "rejected": rep.rejected, "duplicates": rep.duplicates, "orphans": rep.orphans,
-    }])
+    log.record(
+        tx,
+        [
+            {
+                "ingest_seq": rep.ingest_seq,
+                "kind": rep.kind,
+                "file": rep.file,
+                "sha256": sha,
+                "rows": rep.rows,
+                "accepted": rep.accepted,
+                "rejected": rep.rejected,
+                "duplicates": rep.duplicates,
+                "orphans": rep.orphans,
+            }
+        ],
+    )
 
 
 def _paths_sql(paths: Sequence[str | Path]) -> str:
@@ -205,6 +244,7 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
 
 
 # -- lines ---------------------------------------------------------------------------------
+
 
 def _lines_sql(key: bytes, cc: str) -> str:
     canon = canonical_line_id_sql("line_id", cc)
@@ -237,7 +277,8 @@ WITH t AS (
 )
 SELECT line_no, problem,
   CASE WHEN problem IS NULL THEN {hmac_sql(key, "line", canon)} END AS line,
-  CASE WHEN problem IS NULL AND customer_id <> '' THEN {hmac_sql(key, "customer", "customer_id")} END AS customer,
+  CASE WHEN problem IS NULL AND customer_id <> ''
+       THEN {hmac_sql(key, "customer", "customer_id")} END AS customer,
   operator_brand,
   CASE WHEN segment = '' THEN 'consumer' ELSE segment END AS segment,
   NULLIF(plan, '') AS plan, NULLIF(region, '') AS region,
@@ -246,8 +287,14 @@ FROM v
 """
 
 
-def _ingest_lines(tx: Transaction, con: duckdb.DuckDBPyConnection, key: bytes, info: InputFile,
-                  rate: float, progress: Progress) -> FileReport:
+def _ingest_lines(
+    tx: Transaction,
+    con: duckdb.DuckDBPyConnection,
+    key: bytes,
+    info: InputFile,
+    rate: float,
+    progress: Progress,
+) -> FileReport:
     rep, sha, seq = _start(tx, info, "lines")
     if seq is None:
         return rep
@@ -265,7 +312,9 @@ def _ingest_lines(tx: Transaction, con: duckdb.DuckDBPyConnection, key: bytes, i
         out = con.sql(sql).to_arrow_table()
         con.unregister("batch")
         problems = out.filter(pa.compute.is_valid(out["problem"]))
-        for no, prob in zip(problems["line_no"].to_pylist(), problems["problem"].to_pylist(), strict=True):
+        for no, prob in zip(
+            problems["line_no"].to_pylist(), problems["problem"].to_pylist(), strict=True
+        ):
             reason, column = prob.split("|")
             rejects.append((no, column, reason))
         good = out.filter(pa.compute.is_null(out["problem"])).drop_columns(["problem"])
@@ -284,11 +333,23 @@ def _ingest_lines(tx: Transaction, con: duckdb.DuckDBPyConnection, key: bytes, i
     con.execute(f"CREATE OR REPLACE TEMP TABLE s AS SELECT * FROM read_parquet('{stage}')")
     # Within the file: the first row of a line wins; identical repeats are duplicates,
     # differing repeats are rejected as conflicting duplicates.
-    attrs = ["customer", "operator_brand", "segment", "plan", "region", "activated_on", "terminated_on"]
+    attrs = [
+        "customer",
+        "operator_brand",
+        "segment",
+        "plan",
+        "region",
+        "activated_on",
+        "terminated_on",
+    ]
     same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM f.{c}" for c in attrs)
-    con.execute("CREATE OR REPLACE TEMP TABLE f AS SELECT * FROM s QUALIFY row_number() OVER (PARTITION BY line ORDER BY line_no) = 1")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE f AS SELECT * FROM s "
+        "QUALIFY row_number() OVER (PARTITION BY line ORDER BY line_no) = 1"
+    )
     rows = con.execute(
-        f"SELECT s.line_no, ({same}) AS same FROM s JOIN f USING (line) WHERE s.line_no <> f.line_no"
+        f"SELECT s.line_no, ({same}) AS same FROM s JOIN f USING (line) "
+        "WHERE s.line_no <> f.line_no"
     ).fetchall()
     for no, is_same in rows:
         if is_same:
@@ -297,19 +358,34 @@ def _ingest_lines(tx: Transaction, con: duckdb.DuckDBPyConnection, key: bytes, i
             rejects.append((no, "line_id", Reason.CONFLICTING_DUPLICATE.value))
     # Against the store: an identical line already there is a duplicate; a changed one an update.
     if existing:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE old AS SELECT * FROM read_parquet({_paths_sql(existing)})")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE old AS "
+            f"SELECT * FROM read_parquet({_paths_sql(existing)})"
+        )
         same_old = " AND ".join(f"f.{c} IS NOT DISTINCT FROM o.{c}" for c in attrs)
-        rep.duplicates += _scalar(con, f"SELECT count(*) FROM f JOIN old o USING (line) WHERE {same_old}")
-        rep.updated = _scalar(con, f"SELECT count(*) FROM f JOIN old o USING (line) WHERE NOT ({same_old})")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE f AS SELECT f.* FROM f ANTI JOIN (SELECT f.line FROM f JOIN old o USING (line) WHERE {same_old}) d USING (line)")
+        rep.duplicates += _scalar(
+            con, f"SELECT count(*) FROM f JOIN old o USING (line) WHERE {same_old}"
+        )
+        rep.updated = _scalar(
+            con, f"SELECT count(*) FROM f JOIN old o USING (line) WHERE NOT ({same_old})"
+        )
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE f AS SELECT f.* FROM f ANTI JOIN "
+            f"(SELECT f.line FROM f JOIN old o USING (line) WHERE {same_old}) d USING (line)"
+        )
     rep.accepted = _scalar(con, "SELECT count(*) FROM f")
     _finish(tx, rep, sha, rejects, "lines", rate)
     if rep.accepted:
         out = tx.new_path("lines")
         cols = ", ".join(LINES.names[:-1])
-        keep_old = (f"SELECT {cols}, ingest_seq FROM old ANTI JOIN f USING (line) UNION ALL " if existing else "")
+        keep_old = (
+            f"SELECT {cols}, ingest_seq FROM old ANTI JOIN f USING (line) UNION ALL "
+            if existing
+            else ""
+        )
         con.execute(
-            f"COPY ({keep_old}SELECT {cols}, {seq}::BIGINT AS ingest_seq FROM f) TO '{out}' (FORMAT parquet, COMPRESSION zstd)"
+            f"COPY ({keep_old}SELECT {cols}, {seq}::BIGINT AS ingest_seq FROM f) "
+            f"TO '{out}' (FORMAT parquet, COMPRESSION zstd)"
         )
         tx.replace("lines", [out])
     con.execute("DROP TABLE IF EXISTS s; DROP TABLE IF EXISTS f; DROP TABLE IF EXISTS old")
@@ -318,11 +394,14 @@ def _ingest_lines(tx: Transaction, con: duckdb.DuckDBPyConnection, key: bytes, i
 
 # -- observations --------------------------------------------------------------------------
 
+
 def _obs_sql(key: bytes, cc: str, tz: str, now: dt.datetime) -> str:
     canon = canonical_line_id_sql("line_id", cc)
     # UTC offsets up to +-14:59 (real ones span -12:00..+14:00); years 1000-9999.
-    iso = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
-           r"([Zz]|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?")
+    iso = (
+        r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
+        r"([Zz]|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?"
+    )
     limit = (now + FUTURE_TOLERANCE).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
     return f"""
 WITH t AS (
@@ -373,8 +452,15 @@ FROM z
 """
 
 
-def _ingest_observations(tx: Transaction, con: duckdb.DuckDBPyConnection, key: bytes, info: InputFile,
-                         rate: float, progress: Progress, now: dt.datetime) -> tuple[FileReport, Path | None]:
+def _ingest_observations(
+    tx: Transaction,
+    con: duckdb.DuckDBPyConnection,
+    key: bytes,
+    info: InputFile,
+    rate: float,
+    progress: Progress,
+    now: dt.datetime,
+) -> tuple[FileReport, Path | None]:
     from devicepark.identify.imei import parse_array
 
     rep, sha, seq = _start(tx, info, "observations")
@@ -398,7 +484,9 @@ def _ingest_observations(tx: Transaction, con: duckdb.DuckDBPyConnection, key: b
         out = con.sql(sql).to_arrow_table()
         con.unregister("batch")
         problems = out.filter(pa.compute.is_valid(out["problem"]))
-        for no, prob in zip(problems["line_no"].to_pylist(), problems["problem"].to_pylist(), strict=True):
+        for no, prob in zip(
+            problems["line_no"].to_pylist(), problems["problem"].to_pylist(), strict=True
+        ):
             reason, column = prob.split("|")
             rejects.append((no, column, reason))
         good = out.filter(pa.compute.is_null(out["problem"])).drop_columns(["problem"])
@@ -435,7 +523,9 @@ def _ingest_observations(tx: Transaction, con: duckdb.DuckDBPyConnection, key: b
     line_files = tx.files("lines")
     if line_files:
         rep.orphans = _scalar(
-            con, f"SELECT count(*) FROM f ANTI JOIN read_parquet({_paths_sql(line_files)}) l USING (line)"
+            con,
+            "SELECT count(*) FROM f ANTI JOIN "
+            f"read_parquet({_paths_sql(line_files)}) l USING (line)",
         )
     else:
         rep.orphans = _scalar(con, "SELECT count(*) FROM f")
@@ -456,6 +546,7 @@ def _ingest_observations(tx: Transaction, con: duckdb.DuckDBPyConnection, key: b
 
 # -- tenures -------------------------------------------------------------------------------
 
+
 def _rebuild_tenures(tx: Transaction, con: duckdb.DuckDBPyConnection, new_obs: list[Path]) -> int:
     """Refold the tenures of every line the new observations touch (late data included)."""
     import ibis
@@ -465,9 +556,14 @@ def _rebuild_tenures(tx: Transaction, con: duckdb.DuckDBPyConnection, new_obs: l
     icon = ibis.duckdb.from_connection(con)
     all_obs = tx.files("observations")
     obs = icon.read_parquet(all_obs, table_name="dp_ingest_obs")
-    touched = icon.read_parquet([str(p) for p in new_obs], table_name="dp_ingest_new").select("line").distinct()
+    touched = (
+        icon.read_parquet([str(p) for p in new_obs], table_name="dp_ingest_new")
+        .select("line")
+        .distinct()
+    )
     schema = ibis.Schema.from_pyarrow(TENURES)
     folded = fold(obs.semi_join(touched, "line"), tx.config.tenure_gap_days)
+
     def conform(t):  # exact store types on both sides of the union
         return t.select(*[t[c].cast(dtype).name(c) for c, dtype in schema.items()])
 
