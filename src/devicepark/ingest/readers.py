@@ -28,6 +28,7 @@ from devicepark.errors import InputError
 BLOCK_BYTES = 16 << 20
 MAX_LINE_BYTES = 1 << 20  # a longer line is rejected as field_too_large
 OTHER_DELIMITERS = (";", "\t", "|")
+IDENTIFIERS = ("line_id", "customer_id", "imei")  # must be text in a Parquet input
 # One CSV row per line: fields either quoted ("" inside) or free of quotes. Arrow is only trusted
 # with blocks made of such lines: it would join an unterminated quote with the next lines, glue
 # '"ab"c' into 'abc', read a stray quote that the line-by-line rules reject, and split a line at a
@@ -79,6 +80,18 @@ def open_input(path: str | Path, required: tuple[str, ...], kind: str) -> InputF
             raise InputError(f"unreadable Parquet file ({_short(exc)})", file=str(p)) from None
         columns = [c.lower().strip() for c in schema.names]
         info = InputFile(p, "parquet", columns, size)
+        for name_, type_ in zip(columns, schema.types, strict=True):
+            if name_ in IDENTIFIERS and not (
+                pa.types.is_string(type_) or pa.types.is_large_string(type_)
+            ):
+                raise InputError(
+                    f"column {name_!r} is stored as {type_}: identifiers must be text "
+                    "(as numbers they lose their leading zeros, e.g. an IMEI whose TAC starts "
+                    "with 01); nothing was committed",
+                    file=str(p),
+                    column=name_,
+                    hint="write the column as a string",
+                )
     else:
         header = _header_line(p)
         columns = [c.lower().strip() for c in next(csv.reader([header]))] if header else []
