@@ -81,19 +81,36 @@ def _point_of(d: ibis.expr.types.DateValue, every: str, d1: dt.date) -> ibis.exp
 
 
 def intervals(
-    tables: Tables, by: list[str], lookback_days: int, include_m2m: bool
+    tables: Tables,
+    by: list[str],
+    lookback_days: int,
+    include_m2m: bool,
+    span: tuple[dt.date, dt.date] | None = None,
 ) -> tuple[Table, Table]:
     """(identified intervals, active-line intervals), all ``[start, end)``, no catalog yet.
 
     With ``device_age`` among the keys, a run's interval is cut where its age bucket changes:
     each interval is crossed with the five buckets and clipped to each bucket's days.
+
+    With ``span=(d1, d2)`` runs and lines that cannot cover a day of [d1, d2] are dropped
+    first. That is exact: a run kept has its next run kept too unless that one starts after d2,
+    where its end no longer matters. (Not with device age, whose origin needs earlier runs.)
     """
     lines = lines_in_scope(tables.lines, include_m2m)
     act = lines.mutate(
         start=lines.activated_on, end=lines.terminated_on.fill_null(ibis.literal(FAR))
     ).filter(lambda t: t.start < t.end)
     aged = "device_age" in by
-    runs = run_intervals(tenures_for(tables, lookback_days), lookback_days, with_origin=aged)
+    ten = tenures_for(tables, lookback_days)
+    if span is not None:
+        d1, d2 = span
+        act = act.filter((act.end > ibis.literal(d1)) & (act.start <= ibis.literal(d2)))
+        if not aged:
+            lo = d1 - dt.timedelta(days=lookback_days - 1)
+            ten = ten.filter(
+                (ten.last_date >= ibis.literal(lo)) & (ten.first_date <= ibis.literal(d2))
+            )
+    runs = run_intervals(ten, lookback_days, with_origin=aged)
     runs = runs.rename(_rline="line")
     j = act.join(runs, act.line == runs._rline)
     s = ibis.ifelse(j.start_right > j.start, j.start_right, j.start)
@@ -148,7 +165,7 @@ def series_rows(
     dates = point_dates(d1, d2, every)
     if not dates:
         raise ConfigError(f"no {every} point between {as_date(d1)} and {as_date(d2)}")
-    iv, act = intervals(tables, keys, lookback, include_m2m)
+    iv, act = intervals(tables, keys, lookback, include_m2m, (dates[0], dates[-1]))
     if unit == "lines":
         return _events(iv, act, tables.catalog, keys, dates, every)
     return _per_point(iv, act, tables.catalog, keys, unit, dates)
@@ -186,22 +203,20 @@ def _events(
     tot = events(act, []).mutate(level=ibis.literal("total"), **nulls)
     cols = ["level", *by, "date", "delta"]
     agg = ibis.union(g.select(cols), tot.select(cols))
-    # The dense calendar: every group seen, at every point, with a zero change, so that the
-    # cumulative sum has a value at each point; plus the total row at every point.
-    groups = agg.select("level", *by).distinct()
-    total = ibis.memtable(pa.table({"level": ["total"]})).mutate(**nulls)
-    groups = ibis.union(groups, total.select("level", *by), distinct=True)
-    zeros = groups.cross_join(calendar(dates)).mutate(delta=ibis.literal(0, "int64"))
-    dense = ibis.union(agg.select(cols), zeros.select(cols))
-    dense = dense.group_by(["level", *by, "date"]).aggregate(delta=dense.delta.sum())
-    w = ibis.window(
-        group_by=[dense.level, *[dense[k] for k in by]],
-        order_by=dense.date,
-        preceding=None,
-        following=0,
+    # Cumulative sum per group over its event dates, then each point takes the value of the
+    # latest event date on or before it: a range join with the calendar on [date, next date).
+    # (agg is read once: a dense group x calendar grid would read it twice.)
+    w = ibis.window(group_by=[agg.level, *[agg[k] for k in by]], order_by=agg.date)
+    wc = ibis.window(
+        group_by=[agg.level, *[agg[k] for k in by]], order_by=agg.date, preceding=None, following=0
     )
-    out = dense.mutate(lines=dense.delta.sum().over(w).cast("int64"))
-    out = out.filter((out.lines != 0) | (out.level == "total"))
+    run = agg.mutate(
+        lines=agg.delta.sum().over(wc).cast("int64"),
+        _until=agg.date.lead().over(w).fill_null(ibis.literal(FAR)),
+    ).rename(_from="date")
+    run = run.filter(run.lines != 0)
+    cal = calendar(dates)
+    out = run.join(cal, (cal.date >= run._from) & (cal.date < run._until))
     return out.select("date", "level", *by, "lines")
 
 
