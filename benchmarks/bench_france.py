@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the steps are Python and SQL sources kept readable as one block each)
 """France scale on one machine: synth, ingest, base, a 2-year daily series and switches.
 
 Not a test. Full run (21 million lines, the size of a national operator)::
@@ -80,7 +81,8 @@ def wait_rss(code: str, env: dict[str, str] | None = None, cap_gib: float | None
     payload.update(wall=wall, status=proc.returncode)
     if proc.returncode != 0:
         tail = [x for x in err.strip().splitlines() if x.strip()]
-        payload["error"] = (tail or ["?"])[-1][:200]
+        named = [x for x in tail if "Error" in x or "Exception" in x]
+        payload["error"] = ((named or tail or ["?"])[-1])[:160].replace("|", "/")
     return payload
 
 
@@ -321,7 +323,7 @@ def fmt_rss(r: dict) -> str:
 
 
 def log(msg: str) -> None:
-    print(f"[{dt.datetime.now(dt.timezone.utc):%H:%M:%S}] {msg}", flush=True)
+    print(f"[{dt.datetime.now(dt.UTC):%H:%M:%S}] {msg}", flush=True)
 
 
 def main() -> None:
@@ -337,6 +339,7 @@ def main() -> None:
     ap.add_argument("--no-pandas", action="store_true")
     ap.add_argument("--no-reference", action="store_true", help="skip hand-written SQL and pandas")
     ap.add_argument("--keep", action="store_true", help="keep data and store for a later run")
+    ap.add_argument("--repeat", type=int, default=1, help="runs per query step; the fastest counts")
     args = ap.parse_args()
 
     work = args.work / f"{args.lines}-{args.sightings_per_month:g}"
@@ -382,7 +385,7 @@ def main() -> None:
         if res["ingest"]["status"]:
             raise SystemExit(f"ingest failed: {res['ingest'].get('error')}")
     store_bytes = size_of(store, "*.parquet")
-    quarter = f"{max(store_bytes // 4 // 2**20, 64)}MB"
+    quarter = f"{max(store_bytes // 4 // 2**20, 1)}MB"
 
     # 3. queries
     fmt = dict(store=str(store), as_of=AS_OF, s1=SERIES[0], s2=SERIES[1], w1=SWITCH[0], w2=SWITCH[1])
@@ -399,7 +402,9 @@ def main() -> None:
             runs.append(("spark", IBIS.format(engine="spark", query=q, mem=None, **fmt), None))
         for name, code, cap in runs:
             log(f"{q} / {name}")
-            r = wait_rss(code, env, cap)
+            tries = [wait_rss(code, env, cap) for _ in range(max(args.repeat, 1))]
+            r = min(tries, key=lambda x: (bool(x.get("status") or x.get("oom")), x["t"]))
+            r["rss"] = max(x["rss"] for x in tries)
             res[f"{q}/{name}"] = r
             if "a" in r:
                 answers.setdefault(q, {})[name] = r.pop("a")
@@ -424,12 +429,12 @@ def main() -> None:
 
     md = [
         f"## {args.lines:,} lines x {n_obs:,} observations ({args.sightings_per_month:g} sightings per "
-        f"active line and month), {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"active line and month), {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
         "",
         f"Machine: {machine()}. Input CSV {csv_bytes / 2**30:,.2f} GiB; store "
         f"{store_bytes / 2**30:,.2f} GiB of Parquet. Swap used during the run: {swapped / 1024:,.0f} MiB"
         f" (swap configured: {'yes' if Path('/proc/swaps').read_text().count(chr(10)) > 1 else 'none'}).",
-        "One run per cell; each step is its own process (peak RSS by os.wait4; Spark adds the JVM's "
+        f"Best of {args.repeat} run(s) per query cell; each step is its own process (peak RSS by os.wait4; Spark adds the JVM's "
         f"VmHWM); times exclude imports. pandas capped at {args.pandas_cap:g} GiB of address space.",
         "",
         "| step | method | time | vs SQL | peak RSS |",
@@ -444,7 +449,7 @@ def main() -> None:
     labels = {"base": f"base at {AS_OF} by vendor", "series": f"series {SERIES[0]}..{SERIES[1]} daily by vendor",
               "switches": f"switches {SWITCH[0]} -> {SWITCH[1]} by vendor"}
     names = {"ibis": "devicepark (Ibis on DuckDB)", "sql": "hand-written DuckDB SQL", "pandas": "pandas",
-             "ibis-quarter": f"devicepark, --memory-limit {quarter} (1/4 of the store)",
+             "ibis-quarter": f"devicepark, --memory-limit {quarter} (1/4 of the store's Parquet)",
              "spark": "devicepark on Spark local[2]"}
     for q in ("base", "series", "switches"):
         for name in ("ibis", "sql", "pandas", "ibis-quarter", "spark"):
