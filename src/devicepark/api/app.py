@@ -40,11 +40,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _day(value: str | None, name: str) -> dt.date | None:
+def _day(value: str, name: str) -> dt.date:
     from devicepark.base.common import as_date
 
-    if value is None:
-        return None
     day = as_date(value, name)
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise ConfigError(f"{name}: {value!r} is out of range ({FIRST_YEAR} to {LAST_YEAR})")
@@ -181,7 +179,6 @@ def create_app(
         from devicepark.base.series import point_dates
 
         a, b = _day(d1, "from"), _day(d2, "to")
-        assert a is not None and b is not None
         _span(a, b, every.strip().lower())
         keys, u = parse_by(by), parse_unit(unit)
         point_dates(a, b, every)  # checks the period
@@ -221,7 +218,6 @@ def create_app(
         from devicepark.base.common import parse_by
 
         a, b = _day(d1, "from"), _day(d2, "to")
-        assert a is not None and b is not None
         _span(a, b)
         keys = parse_by(by, ADDS_KEYS)
         kind = "changes" if all_changes else "entries"
@@ -247,7 +243,8 @@ def create_app(
         """Threshold crossings and the next one's forecast (``devicepark milestones``)."""
         from devicepark import answers
 
-        a, b = _day(d1, "from"), _day(d2, "to")
+        a = _day(d1, "from") if d1 is not None else None
+        b = _day(d2, "to") if d2 is not None else None
         if a is not None and b is not None:
             _span(a, b)
         if threshold and any(t < 1 for t in threshold):

@@ -7,6 +7,7 @@ Every error, whatever raised it (a bad parameter, a missing token, an unknown pa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -82,7 +83,7 @@ class ApiError(Exception):
 
 
 def error_response(
-    status: int, message: str, code: str | None = None, headers: dict[str, str] | None = None
+    status: int, message: str, code: str | None = None, headers: Mapping[str, str] | None = None
 ) -> JSONBody:
     """The one error shape: ``{"error": {"status", "code", "message"}}``."""
     content = {"error": {"status": status, "code": code or CODES.get(status, "error"),
