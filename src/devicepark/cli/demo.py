@@ -15,11 +15,17 @@ from devicepark.cli._common import err, out, percent, print_table, progress_bar,
 
 DEMO_DATE = dt.date(2022, 2, 3)
 FULL_SCALE_LINES = 21_100_000
+# The demo synthesises sightings from October 2021 to February 2022 only (the headline needs 30
+# days of them; handsets are still simulated from 2020). Over those five months about 8 % of the
+# lines synth writes are M2M, not yet active or already gone on the demo date, so it writes
+# lines / ACTIVE_RATIO rows for the base to hold about `lines` lines.
+DEMO_START, DEMO_END = dt.date(2021, 10, 1), dt.date(2022, 2, 28)
+ACTIVE_RATIO = 0.92
 
 
 def demo(
     directory: Annotated[Path, typer.Option("--dir", help="Where the demo writes its files and store.")] = Path("devicepark-demo"),
-    lines: Annotated[int, typer.Option("--lines", help="Lines to synthesise (1:20 of France by default).")] = FULL_SCALE_LINES // 20,
+    lines: Annotated[int, typer.Option("--lines", help="About how many active lines the base holds (1:20 of France by default).")] = FULL_SCALE_LINES // 20,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the synthetic operator.")] = 20220203,
     as_of: Annotated[str, typer.Option("--as-of", help="Date of the headline count.")] = DEMO_DATE.isoformat(),
     vendor: Annotated[str, typer.Option("--vendor", help="Vendor of the headline.")] = "Xiaomi",
@@ -53,7 +59,8 @@ def demo(
     timings: dict[str, float] = {}
     with progress_bar(True) as cb:
         t0 = time.perf_counter()
-        result = generate(data_dir, lines=lines, seed=seed, progress=cb)
+        result = generate(data_dir, lines=max(10, round(lines / ACTIVE_RATIO)), seed=seed,
+                          start=DEMO_START, end=DEMO_END, progress=cb)
         timings["synth"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         store = Store.create(store_dir)

@@ -94,6 +94,29 @@ def hmac_sql(key: bytes, kind: str, expr: str) -> str:
     return f"left(sha256(unhex('{opad}') || {inner}), {HEX_CHARS})"
 
 
+_SEPARATORS = "[ .()\\-\u00a0\u202f]"
+_PHONE = "\\+?[0-9 .()\\-\u00a0\u202f]+"
+
+
+def phone_digits_sql(trimmed: str) -> str:
+    """DuckDB SQL removing the separators a phone number may be spelled with."""
+    return f"regexp_replace({trimmed}, '{_SEPARATORS}', '', 'g')"
+
+
+def canonical_from_parts_sql(trimmed: str, phone: str, country_code: str = "33") -> str:
+    """The canonical form from a trimmed id and its ``phone_digits_sql``, both precomputed
+    columns, so that the engine evaluates each regular expression once per row."""
+    cc = re.sub(r"\D", "", country_code)
+    return (
+        f"CASE WHEN regexp_full_match({trimmed}, '{_PHONE}') THEN ("
+        f"CASE WHEN regexp_full_match({phone}, '\\+[0-9]{{6,15}}') THEN {phone} "
+        f"WHEN regexp_full_match({phone}, '00[1-9][0-9]{{5,14}}') THEN '+' || substr({phone}, 3) "
+        f"WHEN regexp_full_match({phone}, '0[1-9][0-9]{{8}}') THEN '+{cc}' || substr({phone}, 2) "
+        f"WHEN length({phone}) = {len(cc) + 9} AND starts_with({phone}, '{cc}') THEN '+' || {phone} "
+        f"ELSE {phone} END) ELSE {trimmed} END"
+    )
+
+
 def canonical_line_id_sql(expr: str, country_code: str = "33") -> str:
     """DuckDB SQL canonicalising a line id: MSISDNs to E.164 with '+', anything else trimmed.
 
@@ -101,19 +124,11 @@ def canonical_line_id_sql(expr: str, country_code: str = "33") -> str:
     phone-like value):
     ``+CC...`` stays; ``00CC...`` becomes ``+CC...``; a national number ``0XXXXXXXXX`` (10 digits)
     becomes ``+<country_code>XXXXXXXXX``; 11 digits starting with the country code get a ``+``.
-    Other values (IMSIs, internal ids) are only trimmed.
+    Other values (IMSIs, internal ids) are only trimmed. (Bulk code precomputes the parts with
+    ``canonical_from_parts_sql``; this one-expression form is for tests and small inputs.)
     """
-    cc = re.sub(r"\D", "", country_code)
     s = f"trim({expr}, ' ')"
-    phone = f"regexp_replace({s}, '[ .()\\-\u00a0\u202f]', '', 'g')"
-    return (
-        f"CASE WHEN regexp_full_match({s}, '\\+?[0-9 .()\\-\u00a0\u202f]+') THEN ("
-        f"CASE WHEN regexp_full_match({phone}, '\\+[0-9]{{6,15}}') THEN {phone} "
-        f"WHEN regexp_full_match({phone}, '00[1-9][0-9]{{5,14}}') THEN '+' || substr({phone}, 3) "
-        f"WHEN regexp_full_match({phone}, '0[1-9][0-9]{{8}}') THEN '+{cc}' || substr({phone}, 2) "
-        f"WHEN length({phone}) = {len(cc) + 9} AND starts_with({phone}, '{cc}') THEN '+' || {phone} "
-        f"ELSE {phone} END) ELSE {s} END"
-    )
+    return canonical_from_parts_sql(s, phone_digits_sql(s), country_code)
 
 
 def canonical_line_id(value: str, country_code: str = "33") -> str:

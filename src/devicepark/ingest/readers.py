@@ -27,6 +27,7 @@ from devicepark.errors import InputError
 
 BLOCK_BYTES = 16 << 20
 MAX_LINE_BYTES = 1 << 20  # a longer line is rejected as field_too_large
+PARSE_CHUNK_BYTES = 1 << 20  # Arrow's parse chunk; a block with a longer line takes the slow path
 OTHER_DELIMITERS = (";", "\t", "|")
 IDENTIFIERS = ("line_id", "customer_id", "imei")  # must be text in a Parquet input
 # One CSV row per line: fields either quoted ("" inside) or free of quotes. Arrow is only trusted
@@ -306,9 +307,9 @@ def _parse_block(
     try:
         table = pacsv.read_csv(
             io.BytesIO(header + block),
-            read_options=pacsv.ReadOptions(
-                use_threads=True, block_size=BLOCK_BYTES + len(header) + 1
-            ),
+            # 1 MiB parse chunks: the table comes back in many record batches, which both Arrow
+            # and DuckDB then work on in parallel.
+            read_options=pacsv.ReadOptions(use_threads=True, block_size=PARSE_CHUNK_BYTES),
             parse_options=pacsv.ParseOptions(
                 delimiter=",",
                 quote_char='"',

@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 
 from devicepark.errors import InputError
 from devicepark.ingest import log
-from devicepark.ingest.pseudonym import canonical_line_id_sql, hmac_sql
+from devicepark.ingest.pseudonym import canonical_from_parts_sql, hmac_sql, phone_digits_sql
 from devicepark.ingest.readers import Batch, InputFile, iter_batches, open_input
 from devicepark.ingest.reasons import Reason
 from devicepark.store.schema import LINES, OBSERVATIONS, QUARANTINE, TENURES
@@ -247,7 +247,7 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
 
 
 def _lines_sql(key: bytes, cc: str) -> str:
-    canon = canonical_line_id_sql("line_id", cc)
+    canon = canonical_from_parts_sql("line_id", "lid_phone", cc)
     return f"""
 WITH t AS (
   SELECT line_no, trim(line_id) AS line_id, trim(customer_id) AS customer_id,
@@ -258,10 +258,11 @@ WITH t AS (
 ), u AS (
   SELECT *,
     CASE WHEN {_date_ok("a")} THEN CAST(try_strptime(a, '%Y-%m-%d') AS DATE) END AS act,
-    CASE WHEN {_date_ok("t")} THEN CAST(try_strptime(t, '%Y-%m-%d') AS DATE) END AS term
+    CASE WHEN {_date_ok("t")} THEN CAST(try_strptime(t, '%Y-%m-%d') AS DATE) END AS term,
+    {phone_digits_sql("line_id")} AS lid_phone
   FROM t
 ), v AS (
-  SELECT *,
+  SELECT *, {canon} AS canon,
     CASE
       WHEN line_id = '' THEN 'missing_value|line_id'
       WHEN {_NON_ASCII_DIGIT} THEN 'non_ascii_digit|line_id'
@@ -276,7 +277,7 @@ WITH t AS (
   FROM u
 )
 SELECT line_no, problem,
-  CASE WHEN problem IS NULL THEN {hmac_sql(key, "line", canon)} END AS line,
+  CASE WHEN problem IS NULL THEN {hmac_sql(key, "line", "canon")} END AS line,
   CASE WHEN problem IS NULL AND customer_id <> ''
        THEN {hmac_sql(key, "customer", "customer_id")} END AS customer,
   operator_brand,
@@ -396,7 +397,7 @@ def _ingest_lines(
 
 
 def _obs_sql(key: bytes, cc: str, tz: str, now: dt.datetime) -> str:
-    canon = canonical_line_id_sql("line_id", cc)
+    canon = canonical_from_parts_sql("line_id", "lid_phone", cc)
     # UTC offsets up to +-14:59 (real ones span -12:00..+14:00); years 1000-9999.
     iso = (
         r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
@@ -408,7 +409,7 @@ WITH t AS (
   SELECT line_no, trim(line_id) AS line_id, trim(observed_at) AS s, valid, reason, kind, tac, body
   FROM batch
 ), u AS (
-  SELECT *, regexp_full_match(s, '{iso}') AND s >= '1000' AS iso,
+  SELECT *, regexp_full_match(s, '{iso}') AND s >= '1000' AS iso, {phone_digits_sql("line_id")} AS lid_phone,
          regexp_matches(s, '([Zz]|[+-][0-9]{{2}}(:?[0-9]{{2}})?)$') AND length(s) > 16 AS has_offset
   FROM t
 ), w AS (
@@ -429,7 +430,7 @@ WITH t AS (
     END AS instant
   FROM x
 ), z AS (
-  SELECT *,
+  SELECT *, {canon} AS canon,
     CASE
       WHEN line_id = '' THEN 'missing_value|line_id'
       WHEN {_NON_ASCII_DIGIT} THEN 'non_ascii_digit|line_id'
@@ -442,7 +443,7 @@ WITH t AS (
   FROM y
 )
 SELECT line_no, problem,
-  CASE WHEN problem IS NULL THEN {hmac_sql(key, "line", canon)} END AS line,
+  CASE WHEN problem IS NULL THEN {hmac_sql(key, "line", "canon")} END AS line,
   CASE WHEN problem IS NULL THEN {hmac_sql(key, "handset", "body")} END AS handset,
   CASE WHEN problem IS NULL THEN tac END AS tac,
   CASE WHEN problem IS NULL THEN kind END AS kind,
@@ -502,45 +503,41 @@ def _ingest_observations(
         return rep, None
 
     existing = tx.files("observations")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE s AS SELECT * FROM read_parquet('{stage}')")
-    # Exact duplicates (same line, handset and instant) count once, within the file and
-    # against what the store already holds.
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE f AS SELECT * FROM s "
-        "QUALIFY row_number() OVER (PARTITION BY line, handset, observed_at ORDER BY line_no) = 1"
+    staged = f"read_parquet('{stage}')"
+    # Exact duplicates (same line, handset and instant) count once, within the file and against
+    # what the store already holds; the file's first spelling of a sighting is the one kept.
+    # One hash aggregation and one anti-join, streamed straight to the new Parquet file.
+    kept = (
+        "SELECT line, handset, observed_at, arg_min(tac, line_no) AS tac, arg_min(kind, line_no) AS kind, "
+        f"arg_min(local_date, line_no) AS local_date FROM {staged} GROUP BY line, handset, observed_at"
     )
-    rep.duplicates = _scalar(con, "SELECT count(*) FROM s") - _scalar(con, "SELECT count(*) FROM f")
     if existing:
-        before = _scalar(con, "SELECT count(*) FROM f")
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE f AS SELECT f.* FROM f ANTI JOIN "
+        kept = (
+            f"SELECT k.* FROM ({kept}) k ANTI JOIN "
             f"(SELECT line, handset, observed_at FROM read_parquet({_paths_sql(existing)})) o "
-            f"USING (line, handset, observed_at)"
+            "USING (line, handset, observed_at)"
         )
-        rep.duplicates += before - _scalar(con, "SELECT count(*) FROM f")
+    out = tx.new_path("observations")
+    cols = ", ".join(OBSERVATIONS.names[:-1])
+    con.execute(f"COPY (SELECT {cols}, {seq}::BIGINT AS ingest_seq FROM ({kept})) TO '{out}' (FORMAT parquet, COMPRESSION zstd)")
+    written = f"read_parquet('{out}')"
+    n_kept = _scalar(con, f"SELECT count(*) FROM {written}")
+    rep.duplicates = _scalar(con, f"SELECT count(*) FROM {staged}") - n_kept
     # Orphans: lines the store does not know (after this run's lines files). They are kept,
     # so a later lines file makes them count, but never counted now.
     line_files = tx.files("lines")
     if line_files:
         rep.orphans = _scalar(
-            con,
-            "SELECT count(*) FROM f ANTI JOIN "
-            f"read_parquet({_paths_sql(line_files)}) l USING (line)",
+            con, f"SELECT count(*) FROM {written} ANTI JOIN read_parquet({_paths_sql(line_files)}) l USING (line)"
         )
     else:
-        rep.orphans = _scalar(con, "SELECT count(*) FROM f")
-    rep.accepted = _scalar(con, "SELECT count(*) FROM f") - rep.orphans
+        rep.orphans = n_kept
+    rep.accepted = n_kept - rep.orphans
     _finish(tx, rep, sha, rejects, "observations", rate)
-    out = None
-    if rep.accepted + rep.orphans:
-        out = tx.new_path("observations")
-        cols = ", ".join(OBSERVATIONS.names[:-1])
-        con.execute(
-            f"COPY (SELECT {cols}, {seq}::BIGINT AS ingest_seq FROM f ORDER BY line, observed_at) "
-            f"TO '{out}' (FORMAT parquet, COMPRESSION zstd)"
-        )
-        tx.add("observations", [out])
-    con.execute("DROP TABLE IF EXISTS s; DROP TABLE IF EXISTS f")
+    if not n_kept:
+        out.unlink(missing_ok=True)
+        return rep, None
+    tx.add("observations", [out])
     return rep, out
 
 
@@ -562,13 +559,15 @@ def _rebuild_tenures(tx: Transaction, con: duckdb.DuckDBPyConnection, new_obs: l
         .distinct()
     )
     schema = ibis.Schema.from_pyarrow(TENURES)
-    folded = fold(obs.semi_join(touched, "line"), tx.config.tenure_gap_days)
+    old_files = tx.files("tenures")
+    # With no tenures yet every line is touched: fold everything, no semi-join needed.
+    mine = obs.semi_join(touched, "line") if old_files else obs
+    folded = fold(mine, tx.config.tenure_gap_days)
 
     def conform(t):  # exact store types on both sides of the union
         return t.select(*[t[c].cast(dtype).name(c) for c, dtype in schema.items()])
 
     folded = conform(folded)
-    old_files = tx.files("tenures")
     if old_files:
         old = icon.read_parquet(old_files, table_name="dp_ingest_ten").anti_join(touched, "line")
         result = conform(old).union(folded)
