@@ -154,7 +154,12 @@ def table(con: ibis.BaseBackend, store: Store, name: str) -> Table:
         # read the exact file list with Spark itself and bind the temp view
         session = con._session  # noqa: SLF001 - Ibis exposes no public accessor
         session.read.parquet(*files).createOrReplaceTempView(view)
-        return con.table(view)
+        t = con.table(view)
+        # Spark's TIMESTAMP is an instant shown in the session time zone (UTC here), but Ibis
+        # types it without a zone: declare UTC so instants come back as DuckDB returns them
+        naive = {c: "timestamp('UTC')" for c, typ in t.schema().items()
+                 if typ.is_timestamp() and typ.timezone is None}
+        return t.cast(naive) if naive else t
     return con.read_parquet(files, table_name=view)
 
 
