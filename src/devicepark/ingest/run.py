@@ -120,7 +120,8 @@ def ingest(
                 rep.accepted = summary.get("imported", 0)
                 rep.rejected = summary.get("rejected", 0)
                 rep.duplicates = rep.rows - rep.accepted - rep.rejected
-                rep.reasons = dict(summary.get("reasons", {}))
+                # merged rows (duplicate, conflict) are counted in duplicates, not as rejections
+                rep.reasons = {k: v for k, v in summary.get("reasons", {}).items() if k not in ("duplicate", "conflict")}
                 rep.skipped = bool(summary.get("skipped", False))
                 reports.append(rep)
         for info in line_inputs:
