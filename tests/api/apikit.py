@@ -3,7 +3,6 @@ transport, run a CLI command and capture its stdout bytes."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -68,5 +67,3 @@ def assert_error(response: httpx.Response, status: int, code: str) -> str:
     assert isinstance(data["error"]["message"], str) and data["error"]["message"]
     return data["error"]["message"]
 
-
-os.environ.setdefault("DEVICEPARK_PROGRESS", "0")
