@@ -43,6 +43,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+SRC = str(ROOT / "src")  # measure this checkout, whatever else is installed
 KEY = "5" * 64
 AS_OF = "2022-02-03"
 SERIES = ("2020-07-01", "2022-06-30")  # 730 days
@@ -60,7 +61,7 @@ def wait_rss(code: str, env: dict[str, str] | None = None, cap_gib: float | None
     t0 = time.perf_counter()
     with tempfile.TemporaryFile() as errf, subprocess.Popen(
         [sys.executable, "-c", pre + code], stdout=subprocess.PIPE, stderr=errf,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, **(env or {}), "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")},
     ) as proc:
         out_b = proc.stdout.read()  # type: ignore[union-attr]
         _, status, usage = os.wait4(proc.pid, 0)
