@@ -36,6 +36,10 @@ AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
 FAR = dt.date(9999, 1, 1)  # "no end": open intervals end here
 
 
+MIN_DATE, MAX_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)  # date arithmetic stays in range
+MAX_LOOKBACK_DAYS = 3660
+
+
 def as_date(value: Any, name: str = "date") -> dt.date:
     """A calendar date from a ``date`` or a ``YYYY-MM-DD`` string; ConfigError otherwise.
 
@@ -47,13 +51,17 @@ def as_date(value: Any, name: str = "date") -> dt.date:
     devicepark.errors.ConfigError: --as-of: '2022-02-30' is not a date (expected YYYY-MM-DD)
     """
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ConfigError(f"{name}: {value!r} is not a date (expected YYYY-MM-DD)") from None
+        day = value.date()
+    elif isinstance(value, dt.date):
+        day = value
+    else:
+        try:
+            day = dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise ConfigError(f"{name}: {value!r} is not a date (expected YYYY-MM-DD)") from None
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise ConfigError(f"{name}: {day.isoformat()} is outside {MIN_DATE.year}-{MAX_DATE.year}")
+    return day
 
 
 def parse_by(by: str | Iterable[str] | None, allowed: Sequence[str] = BY_KEYS) -> list[str]:
@@ -89,8 +97,8 @@ def parse_unit(unit: str | None) -> str:
 
 
 def check_lookback(lookback_days: int) -> int:
-    if int(lookback_days) < 1:
-        raise ConfigError(f"--lookback-days must be at least 1, got {lookback_days}")
+    if not 1 <= int(lookback_days) <= MAX_LOOKBACK_DAYS:
+        raise ConfigError(f"--lookback-days must lie in 1..{MAX_LOOKBACK_DAYS}, got {lookback_days}")
     return int(lookback_days)
 
 

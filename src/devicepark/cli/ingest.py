@@ -25,6 +25,10 @@ def key_new(
     if out_file is None:
         typer.echo(key)
         return
+    if out_file.exists():
+        from devicepark.errors import ConfigError
+
+        raise ConfigError(f"{out_file}: already exists; devicepark never overwrites a key")
     out_file.touch(mode=0o600, exist_ok=False)
     out_file.write_text(key + "\n", encoding="ascii")
     err.print(f"key written to {out_file}; use --key-file {out_file} or export DEVICEPARK_KEY")
@@ -36,7 +40,7 @@ def ingest(
     observations: Annotated[list[Path] | None, typer.Option("--observations", help="Observations file; repeatable.")] = None,
     tac: Annotated[list[Path] | None, typer.Option("--tac", help="TAC catalog file; repeatable.")] = None,
     key_file: Annotated[Path | None, typer.Option("--key-file", help="Key file (else DEVICEPARK_KEY).")] = None,
-    max_reject_rate: Annotated[float, typer.Option("--max-reject-rate", help="Largest share of rejected rows per file before the ingest aborts.")] = 0.01,
+    max_reject_rate: Annotated[float, typer.Option("--max-reject-rate", min=0.0, max=1.0, help="Largest share of rejected rows per file before the ingest aborts.")] = 0.01,
     timezone: Annotated[str | None, typer.Option("--timezone", help="Time zone of a NEW store (default Europe/Paris).")] = None,
     memory_limit: MemoryLimitOpt = None,
     fmt: FormatOpt = Format.table,
@@ -50,15 +54,21 @@ def ingest(
     key = load_key(key_file)
     if not (lines or observations or tac):
         raise typer.BadParameter("give at least one of --lines, --observations, --tac")
+    fresh = not (store / "manifest.json").exists()
     st = Store.create(store, StoreConfig(timezone=timezone) if timezone else None)
     if timezone and st.config.timezone != timezone:
         from devicepark.errors import ConfigError
 
         raise ConfigError(f"{store}: the store's time zone is {st.config.timezone}; it cannot change")
     con = duckdb_connection(memory_limit)
-    with progress_bar() as cb:
-        report = run_ingest(st, con, key, lines=lines or [], observations=observations or [], tac=tac or [],
-                            max_reject_rate=max_reject_rate, progress=cb)
+    try:
+        with progress_bar() as cb:
+            report = run_ingest(st, con, key, lines=lines or [], observations=observations or [], tac=tac or [],
+                                max_reject_rate=max_reject_rate, progress=cb)
+    except BaseException:
+        if fresh and st.version == 0:  # a first ingest that failed leaves no empty store behind
+            _remove_empty_store(store)
+        raise
     if fmt == Format.json:
         print_json({"store": report.store, "version": report.version, "files": report.files})
         return
@@ -85,6 +95,13 @@ def ingest(
         print_table(reasons, ["file", "reason", "rows"], title="rejected rows (see the quarantine table)",
                     right=["rows"])
     out.print(f"store {report.store} at version {report.version}")
+
+
+def _remove_empty_store(path: Path) -> None:
+    import shutil
+
+    if {p.name for p in path.iterdir()} <= {"manifest.json", ".lock", ".staging", "tables"}:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def register(app: typer.Typer) -> None:

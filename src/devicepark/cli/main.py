@@ -68,7 +68,8 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # never a traceback for the user
         if os.environ.get("DEVICEPARK_DEBUG"):
             raise
-        sys.stderr.write(f"error: internal error ({type(exc).__name__}: {exc}); set DEVICEPARK_DEBUG=1 for details\n")
+        # Only the exception's type: an engine's message may quote SQL or data values.
+        sys.stderr.write(f"error: internal error ({type(exc).__name__}); set DEVICEPARK_DEBUG=1 for details\n")
         sys.exit(1)
 
 

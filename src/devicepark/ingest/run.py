@@ -105,6 +105,10 @@ def ingest(
     """Ingest files into ``store`` atomically; return the per-file reconciliation."""
     progress = progress or (lambda *a, **k: None)
     now = now or dt.datetime.now(dt.UTC)
+    if not (0.0 <= max_reject_rate <= 1.0):  # also refuses NaN
+        from devicepark.errors import ConfigError
+
+        raise ConfigError(f"--max-reject-rate must lie in 0..1, got {max_reject_rate}")
     # Check every header before doing any work, so a bad file fails fast.
     line_inputs = [open_input(p, LINE_REQUIRED, "lines") for p in lines]
     obs_inputs = [open_input(p, OBS_REQUIRED, "observations") for p in observations]
@@ -235,8 +239,13 @@ def _finish(
     )
 
 
+def _lit(value: str | Path) -> str:
+    """A SQL string literal (paths may contain quotes)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def _paths_sql(paths: Sequence[str | Path]) -> str:
-    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
+    return "[" + ", ".join(_lit(p) for p in paths) + "]"
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
@@ -332,7 +341,7 @@ def _ingest_lines(
         return rep
 
     existing = tx.files("lines")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE s AS SELECT * FROM read_parquet('{stage}')")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE s AS SELECT * FROM read_parquet({_lit(stage)})")
     # Within the file: the first row of a line wins; identical repeats are duplicates,
     # differing repeats are rejected as conflicting duplicates.
     attrs = [
@@ -387,7 +396,7 @@ def _ingest_lines(
         )
         con.execute(
             f"COPY ({keep_old}SELECT {cols}, {seq}::BIGINT AS ingest_seq FROM f) "
-            f"TO '{out}' (FORMAT parquet, COMPRESSION zstd)"
+            f"TO {_lit(out)} (FORMAT parquet, COMPRESSION zstd)"
         )
         tx.replace("lines", [out])
     con.execute("DROP TABLE IF EXISTS s; DROP TABLE IF EXISTS f; DROP TABLE IF EXISTS old")
@@ -419,14 +428,14 @@ WITH t AS (
     CASE WHEN iso AND NOT has_offset THEN try_cast(s AS TIMESTAMP) END AS naive
   FROM u
 ), x AS (
-  SELECT *, timezone('{tz}', naive) AS guess FROM w
+  SELECT *, timezone({_lit(tz)}, naive) AS guess FROM w
 ), y AS (
   SELECT *,
-    naive IS NOT NULL AND timezone('{tz}', guess) <> naive AS nonexistent,
+    naive IS NOT NULL AND timezone({_lit(tz)}, guess) <> naive AS nonexistent,
     CASE
       WHEN inst_off IS NOT NULL THEN inst_off
       WHEN naive IS NULL THEN NULL
-      WHEN timezone('{tz}', guess - INTERVAL 1 HOUR) = naive THEN guess - INTERVAL 1 HOUR
+      WHEN timezone({_lit(tz)}, guess - INTERVAL 1 HOUR) = naive THEN guess - INTERVAL 1 HOUR
       ELSE guess
     END AS instant
   FROM x
@@ -449,7 +458,7 @@ SELECT line_no, problem,
   CASE WHEN problem IS NULL THEN tac END AS tac,
   CASE WHEN problem IS NULL THEN kind END AS kind,
   instant AS observed_at,
-  CAST(timezone('{tz}', instant) AS DATE) AS local_date
+  CAST(timezone({_lit(tz)}, instant) AS DATE) AS local_date
 FROM z
 """
 
@@ -504,7 +513,7 @@ def _ingest_observations(
         return rep, None
 
     existing = tx.files("observations")
-    staged = f"read_parquet('{stage}')"
+    staged = f"read_parquet({_lit(stage)})"
     # Exact duplicates (same line, handset and instant) count once, within the file and against
     # what the store already holds; the file's first spelling of a sighting is the one kept.
     # One hash aggregation and one anti-join, streamed straight to the new Parquet file.
@@ -520,8 +529,8 @@ def _ingest_observations(
         )
     out = tx.new_path("observations")
     cols = ", ".join(OBSERVATIONS.names[:-1])
-    con.execute(f"COPY (SELECT {cols}, {seq}::BIGINT AS ingest_seq FROM ({kept})) TO '{out}' (FORMAT parquet, COMPRESSION zstd)")
-    written = f"read_parquet('{out}')"
+    con.execute(f"COPY (SELECT {cols}, {seq}::BIGINT AS ingest_seq FROM ({kept})) TO {_lit(out)} (FORMAT parquet, COMPRESSION zstd)")
+    written = f"read_parquet({_lit(out)})"
     n_kept = _scalar(con, f"SELECT count(*) FROM {written}")
     rep.duplicates = _scalar(con, f"SELECT count(*) FROM {staged}") - n_kept
     # Orphans: lines the store does not know (after this run's lines files). They are kept,

@@ -31,7 +31,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from devicepark.errors import StoreError
+from devicepark.errors import ConfigError, StoreError
 from devicepark.store.schema import SCHEMAS
 
 FORMAT = "devicepark-store/1"
@@ -45,6 +45,19 @@ class StoreConfig:
     timezone: str = "Europe/Paris"
     tenure_gap_days: int = 30  # tenures split on silences longer than this (the default lookback)
     country_code: str = "33"  # for national MSISDNs (0612345678 -> +33612345678)
+
+    def __post_init__(self) -> None:
+        import re
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"unknown time zone {self.timezone!r} (an IANA name such as Europe/Paris)") from None
+        if not 0 < int(self.tenure_gap_days) <= 3660:
+            raise ConfigError(f"tenure_gap_days must lie in 1..3660, got {self.tenure_gap_days}")
+        if not re.fullmatch(r"[1-9][0-9]{0,2}", str(self.country_code)):
+            raise ConfigError(f"country_code must be 1 to 3 digits, got {self.country_code!r}")
 
 
 @dataclass
