@@ -56,11 +56,15 @@ def parse_at(text: str, tz: ZoneInfo) -> dt.datetime:
     return local
 
 
-def offers_at(campaign: Campaign, at: dt.datetime, channel: str | None = None) -> dict[str, Any]:
+def offers_at(
+    campaign: Campaign, at: dt.datetime, channel: str | None = None, *, with_channels: bool = False
+) -> dict[str, Any]:
     """The offers in force at ``at`` (aware) on ``channel`` (None: best over all channels).
 
-    Returns ``{"campaign", "at", "active", "offers": [{"model", "list_price", "price", "discount",
-    "phase", "channels"}]}``; outside the window ``active`` is false and ``offers`` is empty.
+    Returns the contract ``{"campaign", "at", "active", "offers": [{"model", "list_price",
+    "price", "discount", "phase"}]}``; outside the window ``active`` is false and ``offers`` is
+    empty. ``with_channels`` adds to each offer the ``channels`` where its price applies (for
+    tables people read; the JSON contract has no such key).
     """
     if at.tzinfo is None:
         raise ValueError("offers_at needs an aware datetime; use parse_at")
@@ -100,6 +104,8 @@ def offers_at(campaign: Campaign, at: dt.datetime, channel: str | None = None) -
         if best is not None:
             rows.append(best)
     rows.sort(key=lambda r: (r["model"].casefold(), r["price"]))
+    if not with_channels:
+        rows = [{k: v for k, v in r.items() if k != "channels"} for r in rows]
     result["offers"] = rows
     return result
 

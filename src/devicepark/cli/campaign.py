@@ -174,7 +174,8 @@ def offers(
 
     campaign = load_campaign(file)
     instant = parse_at(at, campaign.timezone)
-    result = offers_at(campaign, instant, channel.value if channel else None)
+    result = offers_at(campaign, instant, channel.value if channel else None,
+                       with_channels=fmt is not TableOrJson.json)
     if fmt is TableOrJson.json:
         print_json(result)
         return
