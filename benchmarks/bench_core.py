@@ -40,7 +40,8 @@ def run_step(code: str, env: dict[str, str] | None = None) -> tuple[float, float
     seconds = time.perf_counter() - t0
     if status != 0:
         raise SystemExit(f"step failed ({status}):\n{code}")
-    payload = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
+    lines = [ln for ln in out.splitlines() if ln.startswith("{")]
+    payload = json.loads(lines[-1]) if lines else {}
     return payload.get("t", seconds), usage.ru_maxrss / 1024, payload
 
 
@@ -146,9 +147,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--lines", type=int, default=1_055_000)
     ap.add_argument("--work", type=Path, default=Path("/tmp/devicepark-bench"))
+    ap.add_argument("--data", type=Path, default=None,
+                    help="reuse exports already written (e.g. the demo's devicepark-demo/data)")
     args = ap.parse_args()
     work = args.work / f"core-{args.lines}"
-    data, store, bare = work / "data", work / "store", work / "bare"
+    data, store, bare = args.data or work / "data", work / "store", work / "bare"
     env = {"DEVICEPARK_KEY": KEY}
     if not (data / "observations.csv").exists():
         t, rss, _ = run_step(SYNTH.format(data=str(data), lines=args.lines))
@@ -156,6 +159,7 @@ def main() -> None:
     subprocess.run(["rm", "-rf", str(store), str(bare)], check=True)
     bare.mkdir(parents=True)
     n_obs = sum(1 for _ in open(data / "observations.csv", "rb")) - 1
+    n_lines = sum(1 for _ in open(data / "lines.csv", "rb")) - 1
     size = sum((data / f).stat().st_size for f in ("lines.csv", "observations.csv", "tac.csv"))
     results = {}
     results["ingest"] = run_step(INGEST.format(data=str(data), store=str(store)), env)
@@ -167,10 +171,10 @@ def main() -> None:
         answers[name] = results[name][2]["a"]
     same = answers["ibis"] == answers["sql"] == answers["pandas"]
     disk = sum(f.stat().st_size for f in store.rglob("*.parquet")) / 2**20
-    rows_in = args.lines + n_obs
+    rows_in = n_lines + n_obs
     ing, bare_t = results["ingest"][0], results["bare"][0]
     md = [
-        f"### Core at {args.lines:,} lines x {n_obs:,} observations",
+        f"### Core at {n_lines:,} lines x {n_obs:,} observations",
         "",
         f"Machine: {machine()}. Input CSV {size / 2**20:,.0f} MiB; store {disk:,.0f} MiB of Parquet. One run each.",
         "",
