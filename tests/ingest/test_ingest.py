@@ -88,16 +88,26 @@ def test_local_dates_and_kinds(tmp_path: Path, key_env: str) -> None:
 
 
 def test_privacy_no_raw_identifier_anywhere(tmp_path: Path, key_env: str) -> None:
+    from devicepark.ingest.pseudonym import canonical_line_id
+
     store = tmp_path / "s"
-    ingest(store, "--lines", str(DATA / "lines.csv"), "--observations", str(DATA / "observations.csv"),
-           "--max-reject-rate", "0.5")
-    needles = set()
-    for name in ("lines.csv", "observations.csv"):
+    code, out, err = ingest(
+        store, "--lines", str(DATA / "lines.csv"), "--observations", str(DATA / "observations.csv"),
+        "--max-reject-rate", "0.5",
+    )
+    assert code == 0
+    needles: set[str] = set()
+    for name, cols in (("lines.csv", (0, 1)), ("observations.csv", (0, 1))):
         for row in (DATA / name).read_text(encoding="utf-8").splitlines()[1:]:
-            for value in row.split(",")[:2]:
+            fields = row.split(",")
+            for i in cols:
+                value = fields[i].strip()
+                if len(value) < 8:
+                    continue
                 digits = value.replace("-", "").replace(" ", "")
-                if len(digits) >= 8:
-                    needles.update({value, digits, digits.lstrip("+"), digits[:14]})
+                # the value as given, its canonical E.164 form, and an IMEI's 14-digit body
+                needles.update({value, digits, digits.lstrip("+"), canonical_line_id(value), digits[:14]})
+    assert "CUST-001" in needles and "+33600000002" in needles  # customer ids, national -> E.164
     needles.discard("")
     for f in store.rglob("*"):
         if not f.is_file():
@@ -107,6 +117,8 @@ def test_privacy_no_raw_identifier_anywhere(tmp_path: Path, key_env: str) -> Non
             blob += json.dumps(pq.read_table(f).to_pylist(), default=str).encode()
         for n in needles:
             assert n.encode() not in blob, f"{n!r} found in {f}"
+    for n in needles:  # nor in what the command printed
+        assert n not in out and n not in err
 
 
 def test_reingest_same_file_changes_nothing(tmp_path: Path, key_env: str) -> None:
