@@ -24,10 +24,22 @@ ACTIVE_RATIO = 0.92
 
 
 def demo(
-    directory: Annotated[Path, typer.Option("--dir", help="Where the demo writes its files and store.")] = Path("devicepark-demo"),
-    lines: Annotated[int, typer.Option("--lines", help="About how many active lines the base holds (1:20 of France by default).")] = FULL_SCALE_LINES // 20,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed of the synthetic operator.")] = 20220203,
-    as_of: Annotated[str, typer.Option("--as-of", help="Date of the headline count.")] = DEMO_DATE.isoformat(),
+    directory: Annotated[
+        Path, typer.Option("--dir", help="Where the demo writes its files and store.")
+    ] = Path("devicepark-demo"),
+    lines: Annotated[
+        int,
+        typer.Option(
+            "--lines",
+            help="About how many active lines the base holds (1:20 of France by default).",
+        ),
+    ] = FULL_SCALE_LINES // 20,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Random seed of the synthetic operator.")
+    ] = 20220203,
+    as_of: Annotated[
+        str, typer.Option("--as-of", help="Date of the headline count.")
+    ] = DEMO_DATE.isoformat(),
     vendor: Annotated[str, typer.Option("--vendor", help="Vendor of the headline.")] = "Xiaomi",
 ) -> None:
     """Run synth, then ingest, then base on 2022-02-03, and print the vendor table and headline."""
@@ -59,18 +71,27 @@ def demo(
     timings: dict[str, float] = {}
     with progress_bar(True) as cb:
         t0 = time.perf_counter()
-        result = generate(data_dir, lines=max(10, round(lines / ACTIVE_RATIO)), seed=seed,
-                          start=DEMO_START, end=DEMO_END, progress=cb)
+        result = generate(
+            data_dir,
+            lines=max(10, round(lines / ACTIVE_RATIO)),
+            seed=seed,
+            start=DEMO_START,
+            end=DEMO_END,
+            progress=cb,
+        )
         timings["synth"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         store = Store.create(store_dir)
         files = result.files if hasattr(result, "files") else {}
         report = ingest(
-            store, duckdb_connection(), key,
+            store,
+            duckdb_connection(),
+            key,
             lines=[files.get("lines", data_dir / "lines.csv")],
             observations=[files.get("observations", data_dir / "observations.csv")],
             tac=[files.get("tac", data_dir / "tac.csv")],
-            max_reject_rate=0.05, progress=cb,
+            max_reject_rate=0.05,
+            progress=cb,
         )
         timings["ingest"] = time.perf_counter() - t0
         t0 = time.perf_counter()
@@ -87,23 +108,33 @@ def demo(
         )
     total, identified = answer["total_lines"], answer["identified_lines"]
     rows = [
-        {"vendor": g["vendor"], "lines": thousands(g["lines"]), "share": percent(g["share"]),
-         "share_of_identified": percent(g["share_of_identified"])}
+        {
+            "vendor": g["vendor"],
+            "lines": thousands(g["lines"]),
+            "share": percent(g["share"]),
+            "share_of_identified": percent(g["share_of_identified"]),
+        }
         for g in answer["groups"]
     ]
-    print_table(rows, ["vendor", "lines", "share", "share_of_identified"],
-                title=f"Installed base on {day.isoformat()}: {total:,} active lines, {identified:,} identified",
-                right=["lines", "share", "share_of_identified"])
+    print_table(
+        rows,
+        ["vendor", "lines", "share", "share_of_identified"],
+        title=f"Installed base on {day.isoformat()}: {total:,} active lines, {identified:,} identified",
+        right=["lines", "share", "share_of_identified"],
+    )
     hit = next((g for g in answer["groups"] if g["vendor"].lower() == vendor.lower()), None)
     count = hit["lines"] if hit else 0
     share = hit["share"] if hit else 0.0
-    out.print(f"[bold]{vendor}: {count:,} lines, {100 * share:.2f} % of the base[/bold] (active lines, M2M excluded, 30-day lookback)")
+    out.print(
+        f"[bold]{vendor}: {count:,} lines, {100 * share:.2f} % of the base[/bold] (active lines, M2M excluded, 30-day lookback)"
+    )
     out.print(
         f"[bold]{vendor} : {locale.integer(count, 'fr')} lignes, {locale.percent(share, 'fr')} de la base[/bold]"
         " (lignes actives, hors M2M, 30 jours d'observation)"
     )
     err.print(
-        "timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
+        "timings: "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
         + f"; store at {store_dir}, try: devicepark base --store {store_dir} --as-of {day} --by vendor,operator_brand"
     )
 

@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 
 from devicepark.cli._common import (
-    Format, FormatOpt, MemoryLimitOpt, StoreOpt, err, out, print_json, print_table, progress_bar, thousands,
+    Format,
+    FormatOpt,
+    MemoryLimitOpt,
+    StoreOpt,
+    err,
+    out,
+    print_json,
+    print_table,
+    progress_bar,
+    thousands,
 )
 
 key_app = typer.Typer(help="Pseudonymisation keys.", no_args_is_help=True)
@@ -16,7 +25,9 @@ key_app = typer.Typer(help="Pseudonymisation keys.", no_args_is_help=True)
 
 @key_app.command("new")
 def key_new(
-    out_file: Annotated[Path | None, typer.Option("--out", help="Write the key to this file (mode 600).")] = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write the key to this file (mode 600).")
+    ] = None,
 ) -> None:
     """Make a new random pseudonymisation key (64 hex characters). Keep it outside the store."""
     from devicepark.ingest.pseudonym import new_key
@@ -36,12 +47,32 @@ def key_new(
 
 def ingest(
     store: StoreOpt,
-    lines: Annotated[list[Path] | None, typer.Option("--lines", help="Lines file (CSV, CSV.gz, Parquet); repeatable.")] = None,
-    observations: Annotated[list[Path] | None, typer.Option("--observations", help="Observations file; repeatable.")] = None,
-    tac: Annotated[list[Path] | None, typer.Option("--tac", help="TAC catalog file; repeatable.")] = None,
-    key_file: Annotated[Path | None, typer.Option("--key-file", help="Key file (else DEVICEPARK_KEY).")] = None,
-    max_reject_rate: Annotated[float, typer.Option("--max-reject-rate", min=0.0, max=1.0, help="Largest share of rejected rows per file before the ingest aborts.")] = 0.01,
-    timezone: Annotated[str | None, typer.Option("--timezone", help="Time zone of a NEW store (default Europe/Paris).")] = None,
+    lines: Annotated[
+        list[Path] | None,
+        typer.Option("--lines", help="Lines file (CSV, CSV.gz, Parquet); repeatable."),
+    ] = None,
+    observations: Annotated[
+        list[Path] | None, typer.Option("--observations", help="Observations file; repeatable.")
+    ] = None,
+    tac: Annotated[
+        list[Path] | None, typer.Option("--tac", help="TAC catalog file; repeatable.")
+    ] = None,
+    key_file: Annotated[
+        Path | None, typer.Option("--key-file", help="Key file (else DEVICEPARK_KEY).")
+    ] = None,
+    max_reject_rate: Annotated[
+        float,
+        typer.Option(
+            "--max-reject-rate",
+            min=0.0,
+            max=1.0,
+            help="Largest share of rejected rows per file before the ingest aborts.",
+        ),
+    ] = 0.01,
+    timezone: Annotated[
+        str | None,
+        typer.Option("--timezone", help="Time zone of a NEW store (default Europe/Paris)."),
+    ] = None,
     memory_limit: MemoryLimitOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -59,12 +90,22 @@ def ingest(
     if timezone and st.config.timezone != timezone:
         from devicepark.errors import ConfigError
 
-        raise ConfigError(f"{store}: the store's time zone is {st.config.timezone}; it cannot change")
+        raise ConfigError(
+            f"{store}: the store's time zone is {st.config.timezone}; it cannot change"
+        )
     con = duckdb_connection(memory_limit)
     try:
         with progress_bar() as cb:
-            report = run_ingest(st, con, key, lines=lines or [], observations=observations or [], tac=tac or [],
-                                max_reject_rate=max_reject_rate, progress=cb)
+            report = run_ingest(
+                st,
+                con,
+                key,
+                lines=lines or [],
+                observations=observations or [],
+                tac=tac or [],
+                max_reject_rate=max_reject_rate,
+                progress=cb,
+            )
     except BaseException:
         if fresh and st.version == 0:  # a first ingest that failed leaves no empty store behind
             _remove_empty_store(store)
@@ -79,21 +120,34 @@ def ingest(
         return
     rows, reasons = [], []
     for f in report.files:
-        rows.append({
-            "file": Path(f["file"]).name, "kind": f["kind"],
-            "rows": thousands(f["rows"]), "accepted": thousands(f["accepted"]),
-            "rejected": thousands(f["rejected"]), "duplicates": thousands(f["duplicates"]),
-            "orphans": thousands(f["orphans"]),
-            "status": "unchanged (already ingested)" if f["skipped"] else "ok",
-        })
+        rows.append(
+            {
+                "file": Path(f["file"]).name,
+                "kind": f["kind"],
+                "rows": thousands(f["rows"]),
+                "accepted": thousands(f["accepted"]),
+                "rejected": thousands(f["rejected"]),
+                "duplicates": thousands(f["duplicates"]),
+                "orphans": thousands(f["orphans"]),
+                "status": "unchanged (already ingested)" if f["skipped"] else "ok",
+            }
+        )
         for code, n in sorted(f["reasons"].items(), key=lambda kv: -kv[1]):
             reasons.append({"file": Path(f["file"]).name, "reason": code, "rows": thousands(n)})
     num = ["rows", "accepted", "rejected", "duplicates", "orphans"]
-    print_table(rows, ["file", "kind", *num, "status"],
-                title="rows = accepted + rejected + duplicates + orphans", right=num)
+    print_table(
+        rows,
+        ["file", "kind", *num, "status"],
+        title="rows = accepted + rejected + duplicates + orphans",
+        right=num,
+    )
     if reasons:
-        print_table(reasons, ["file", "reason", "rows"], title="rejected rows (see the quarantine table)",
-                    right=["rows"])
+        print_table(
+            reasons,
+            ["file", "reason", "rows"],
+            title="rejected rows (see the quarantine table)",
+            right=["rows"],
+        )
     out.print(f"store {report.store} at version {report.version}")
 
 

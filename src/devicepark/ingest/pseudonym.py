@@ -49,7 +49,10 @@ def parse_key(text: str, where: str) -> bytes:
         raise ConfigError(f"{where}: the key must be hexadecimal", hint=KEY_HINT)
     key = bytes.fromhex(text)
     if len(key) < MIN_KEY_BYTES:
-        raise ConfigError(f"{where}: the key has {len(key)} bytes, at least {MIN_KEY_BYTES} are needed", hint=KEY_HINT)
+        raise ConfigError(
+            f"{where}: the key has {len(key)} bytes, at least {MIN_KEY_BYTES} are needed",
+            hint=KEY_HINT,
+        )
     return key
 
 
@@ -60,12 +63,16 @@ def load_key(key_file: str | Path | None = None) -> bytes:
         try:
             text = path.read_text(encoding="ascii")
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot read the key file ({exc.__class__.__name__})", hint=KEY_HINT) from None
+            raise ConfigError(
+                f"{path}: cannot read the key file ({exc.__class__.__name__})", hint=KEY_HINT
+            ) from None
         return parse_key(text, str(path))
     env = os.environ.get("DEVICEPARK_KEY")
     if env:
         return parse_key(env, "DEVICEPARK_KEY")
-    raise ConfigError("no pseudonymisation key: ingest refuses to write raw identifiers", hint=KEY_HINT)
+    raise ConfigError(
+        "no pseudonymisation key: ingest refuses to write raw identifiers", hint=KEY_HINT
+    )
 
 
 def pseudonym(key: bytes, kind: str, canonical: str) -> str:

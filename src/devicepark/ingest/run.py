@@ -125,7 +125,11 @@ def ingest(
                 rep.rejected = summary.get("rejected", 0)
                 rep.duplicates = rep.rows - rep.accepted - rep.rejected
                 # merged rows (duplicate, conflict) are counted in duplicates, not as rejections
-                rep.reasons = {k: v for k, v in summary.get("reasons", {}).items() if k not in ("duplicate", "conflict")}
+                rep.reasons = {
+                    k: v
+                    for k, v in summary.get("reasons", {}).items()
+                    if k not in ("duplicate", "conflict")
+                }
                 rep.skipped = bool(summary.get("skipped", False))
                 reports.append(rep)
         for info in line_inputs:
@@ -145,11 +149,6 @@ def ingest(
 
 
 # -- shared pieces -------------------------------------------------------------------------
-
-
-def _register(con: duckdb.DuckDBPyConnection, name: str, batch: Batch) -> None:
-    table = batch.table.append_column("line_no", pa.array(batch.line_no, pa.int64()))
-    con.register(name, table)
 
 
 def _quarantine(
@@ -253,6 +252,53 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
     return row[0] if row else None
 
 
+# -- staging ------------------------------------------------------------------------------
+
+
+def _stage_rows(
+    con: duckdb.DuckDBPyConnection,
+    info: InputFile,
+    columns: list[str],
+    sql: str,
+    stage: Path,
+    rep: FileReport,
+    progress: Progress,
+    prepare: Callable[[Batch], pa.Table] | None = None,
+) -> tuple[list[tuple[int, str | None, str]], bool]:
+    """Validate and pseudonymise a file block by block with ``sql`` over the view ``batch``.
+
+    Accepted rows are appended to the Parquet file ``stage``; returns the rejected rows
+    (line, column, reason) and whether any row was staged. ``rep.rows`` counts every row.
+    """
+    rejects: list[tuple[int, str | None, str]] = []
+    writer: pq.ParquetWriter | None = None
+    task = f"{rep.kind} {info.path.name}"
+    done = 0
+    for batch in iter_batches(info, columns):
+        rep.rows += batch.table.num_rows + len(batch.bad_rows)
+        rep.blank_lines += batch.blank_lines
+        rejects.extend(batch.bad_rows)
+        table = prepare(batch) if prepare else batch.table
+        con.register("batch", table.append_column("line_no", pa.array(batch.line_no, pa.int64())))
+        out = con.sql(sql).to_arrow_table()
+        con.unregister("batch")
+        problems = out.filter(pa.compute.is_valid(out["problem"]))
+        for no, prob in zip(
+            problems["line_no"].to_pylist(), problems["problem"].to_pylist(), strict=True
+        ):
+            reason, column = prob.split("|")
+            rejects.append((no, column, reason))
+        good = out.filter(pa.compute.is_null(out["problem"])).drop_columns(["problem"])
+        if writer is None:
+            writer = pq.ParquetWriter(stage, good.schema)
+        writer.write_table(good)
+        done += batch.bytes_read
+        progress(task, done, info.size)
+    if writer is not None:
+        writer.close()
+    return rejects, writer is not None and stage.exists()
+
+
 # -- lines ---------------------------------------------------------------------------------
 
 
@@ -311,32 +357,8 @@ def _ingest_lines(
         return rep
     sql = _lines_sql(key, tx.config.country_code)
     stage = tx.staging / f"lines-stage-{seq}.parquet"
-    rejects: list[tuple[int, str | None, str]] = []
-    writer: pq.ParquetWriter | None = None
-    task = f"lines {info.path.name}"
-    done = 0
-    for batch in iter_batches(info, LINE_COLUMNS):
-        rep.rows += batch.table.num_rows + len(batch.bad_rows)
-        rep.blank_lines += batch.blank_lines
-        rejects.extend(batch.bad_rows)
-        _register(con, "batch", batch)
-        out = con.sql(sql).to_arrow_table()
-        con.unregister("batch")
-        problems = out.filter(pa.compute.is_valid(out["problem"]))
-        for no, prob in zip(
-            problems["line_no"].to_pylist(), problems["problem"].to_pylist(), strict=True
-        ):
-            reason, column = prob.split("|")
-            rejects.append((no, column, reason))
-        good = out.filter(pa.compute.is_null(out["problem"])).drop_columns(["problem"])
-        if writer is None:
-            writer = pq.ParquetWriter(stage, good.schema)
-        writer.write_table(good)
-        done += batch.bytes_read
-        progress(task, done, info.size)
-    if writer is not None:
-        writer.close()
-    if writer is None or not stage.exists():
+    rejects, staged = _stage_rows(con, info, LINE_COLUMNS, sql, stage, rep, progress)
+    if not staged:
         _finish(tx, rep, sha, rejects, "lines", rate)
         return rep
 
@@ -479,36 +501,16 @@ def _ingest_observations(
         return rep, None
     sql = _obs_sql(key, tx.config.country_code, tx.config.timezone, now)
     stage = tx.staging / f"obs-stage-{seq}.parquet"
-    rejects: list[tuple[int, str | None, str]] = []
-    writer: pq.ParquetWriter | None = None
-    task = f"observations {info.path.name}"
-    done = 0
-    for batch in iter_batches(info, OBS_COLUMNS):
-        rep.rows += batch.table.num_rows + len(batch.bad_rows)
-        rep.blank_lines += batch.blank_lines
-        rejects.extend(batch.bad_rows)
+
+    def prepare(batch: Batch) -> pa.Table:  # IMEI rules run vectorised in Arrow first
         parsed = parse_array(batch.table.column("imei"))
         table = batch.table.select(["line_id", "observed_at"])
         for name in ("valid", "reason", "kind", "tac", "body"):
             table = table.append_column(name, parsed.column(name))
-        con.register("batch", table.append_column("line_no", pa.array(batch.line_no, pa.int64())))
-        out = con.sql(sql).to_arrow_table()
-        con.unregister("batch")
-        problems = out.filter(pa.compute.is_valid(out["problem"]))
-        for no, prob in zip(
-            problems["line_no"].to_pylist(), problems["problem"].to_pylist(), strict=True
-        ):
-            reason, column = prob.split("|")
-            rejects.append((no, column, reason))
-        good = out.filter(pa.compute.is_null(out["problem"])).drop_columns(["problem"])
-        if writer is None:
-            writer = pq.ParquetWriter(stage, good.schema)
-        writer.write_table(good)
-        done += batch.bytes_read
-        progress(task, done, info.size)
-    if writer is not None:
-        writer.close()
-    if writer is None:
+        return table
+
+    rejects, staged = _stage_rows(con, info, OBS_COLUMNS, sql, stage, rep, progress, prepare)
+    if not staged:
         _finish(tx, rep, sha, rejects, "observations", rate)
         return rep, None
 
@@ -529,7 +531,9 @@ def _ingest_observations(
         )
     out = tx.new_path("observations")
     cols = ", ".join(OBSERVATIONS.names[:-1])
-    con.execute(f"COPY (SELECT {cols}, {seq}::BIGINT AS ingest_seq FROM ({kept})) TO {_lit(out)} (FORMAT parquet, COMPRESSION zstd)")
+    con.execute(
+        f"COPY (SELECT {cols}, {seq}::BIGINT AS ingest_seq FROM ({kept})) TO {_lit(out)} (FORMAT parquet, COMPRESSION zstd)"
+    )
     written = f"read_parquet({_lit(out)})"
     n_kept = _scalar(con, f"SELECT count(*) FROM {written}")
     rep.duplicates = _scalar(con, f"SELECT count(*) FROM {staged}") - n_kept
@@ -538,7 +542,8 @@ def _ingest_observations(
     line_files = tx.files("lines")
     if line_files:
         rep.orphans = _scalar(
-            con, f"SELECT count(*) FROM {written} ANTI JOIN read_parquet({_paths_sql(line_files)}) l USING (line)"
+            con,
+            f"SELECT count(*) FROM {written} ANTI JOIN read_parquet({_paths_sql(line_files)}) l USING (line)",
         )
     else:
         rep.orphans = n_kept
