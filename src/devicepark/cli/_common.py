@@ -92,6 +92,29 @@ def spark_conf_dict(items: list[str] | None) -> dict[str, str]:
     return conf
 
 
+def connect_engine(engine: Engine | None, spark_master: str | None, spark_conf: list[str] | None,
+                   memory_limit: str | None) -> Any:
+    """The Ibis backend the engine options ask for (DuckDB unless --engine/DEVICEPARK_ENGINE)."""
+    from devicepark.store import connect
+
+    return connect(
+        engine.value if engine is not None else None,
+        memory_limit=memory_limit,
+        spark_master=spark_master,
+        spark_conf=spark_conf_dict(spark_conf),
+    )
+
+
+def open_store(store: Path, engine: Engine | None, spark_master: str | None, spark_conf: list[str] | None,
+               memory_limit: str | None) -> tuple[Any, Any, Any]:
+    """(store, backend, tables) for a query command."""
+    from devicepark.store import Store, open_tables
+
+    st = Store.open(store)
+    con = connect_engine(engine, spark_master, spark_conf, memory_limit)
+    return st, con, open_tables(con, st)
+
+
 @contextlib.contextmanager
 def progress_bar(enabled: bool | None = None) -> Iterator[Callable[..., None]]:
     """A rich progress display driven by the library's callback ``cb(stage, done, total)``.

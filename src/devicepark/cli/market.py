@@ -16,12 +16,12 @@ from devicepark.cli._common import (
     SparkConfOpt,
     SparkMasterOpt,
     StoreOpt,
+    connect_engine,
     out,
     percent,
     print_csv,
     print_json,
     print_table,
-    spark_conf_dict,
     thousands,
 )
 from devicepark.errors import ConfigError
@@ -80,14 +80,7 @@ LookbackOpt = Annotated[
 def _connect(
     engine: Any, spark_master: str | None, spark_conf: list[str] | None, memory_limit: str | None
 ) -> Any:
-    from devicepark.store import connect
-
-    return connect(
-        engine.value if engine is not None else None,
-        memory_limit=memory_limit,
-        spark_master=spark_master,
-        spark_conf=spark_conf_dict(spark_conf),
-    )
+    return connect_engine(engine, spark_master, spark_conf, memory_limit)
 
 
 def _vendor(name: str) -> str:

@@ -22,10 +22,10 @@ from devicepark.cli._common import (
     SparkMasterOpt,
     StoreOpt,
     err,
+    open_store,
     out,
     print_json,
     progress_bar,
-    spark_conf_dict,
 )
 from devicepark.errors import ConfigError, InputError
 
@@ -85,16 +85,7 @@ def _open(
     store: Path, engine: Any, spark_master: str | None, spark_conf: list[str] | None,
     memory_limit: str | None,
 ) -> tuple[Any, Any, Any]:  # fmt: skip
-    from devicepark.store import Store, connect, open_tables
-
-    st = Store.open(store)
-    con = connect(
-        engine.value if engine is not None else None,
-        memory_limit=memory_limit,
-        spark_master=spark_master,
-        spark_conf=spark_conf_dict(spark_conf),
-    )
-    return st, con, open_tables(con, st)
+    return open_store(store, engine, spark_master, spark_conf, memory_limit)
 
 
 def _operator(con: Any, tables: Any, given: str | None, lang: str) -> str:

@@ -17,12 +17,12 @@ from devicepark.cli._common import (
     SparkConfOpt,
     SparkMasterOpt,
     StoreOpt,
+    open_store,
     out,
     percent,
     print_csv,
     print_json,
     print_table,
-    spark_conf_dict,
     thousands,
 )
 
@@ -55,16 +55,8 @@ def _open(
     spark_conf: list[str] | None,
     memory_limit: str | None,
 ) -> tuple[Any, Any]:
-    from devicepark.store import Store, connect, open_tables
-
-    st = Store.open(store)
-    con = connect(
-        engine.value if engine is not None else None,
-        memory_limit=memory_limit,
-        spark_master=spark_master,
-        spark_conf=spark_conf_dict(spark_conf),
-    )
-    return con, open_tables(con, st)
+    _, con, tables = open_store(store, engine, spark_master, spark_conf, memory_limit)
+    return con, tables
 
 
 def _group_rows(groups: list[dict[str, Any]], by: list[str], unit: str) -> list[dict[str, Any]]:
