@@ -206,7 +206,7 @@ def test_device_age_buckets(backend, tmp_path):
         ({"as_of": "2022-13-01"}, "is not a date"),
         ({"as_of": D, "by": "vendor,colour"}, "unknown key 'colour'"),
         ({"as_of": D, "unit": "people"}, "unknown unit"),
-        ({"as_of": D, "lookback_days": 0}, "at least 1"),
+        ({"as_of": D, "lookback_days": 0}, r"must lie in 1\.\.3660, got 0"),
     ],
 )
 def test_bad_parameters(backend, tables, kwargs, message):

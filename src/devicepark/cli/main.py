@@ -68,6 +68,11 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # never a traceback for the user
         if os.environ.get("DEVICEPARK_DEBUG"):
             raise
+        if "OutOfMemory" in type(exc).__name__:
+            sys.stderr.write(
+                "error: the engine ran out of memory; raise --memory-limit (or free memory) and run again\n"
+            )
+            sys.exit(2)
         # Only the exception's type: an engine's message may quote SQL or data values.
         sys.stderr.write(f"error: internal error ({type(exc).__name__}); set DEVICEPARK_DEBUG=1 for details\n")
         sys.exit(1)
