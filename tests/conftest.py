@@ -17,7 +17,8 @@ settings.register_profile("dev", max_examples=50, deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
+# The shared real data lies beside the checkout (../shared/data); DEVICEPARK_SHARED_DATA overrides.
+SHARED = Path(os.environ.get("DEVICEPARK_SHARED_DATA") or ROOT.parent / "shared" / "data")
 DATA = Path(__file__).resolve().parent / "data"
 TEST_KEY = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 
