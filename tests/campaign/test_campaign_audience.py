@@ -29,12 +29,7 @@ def audience_of(store_dir: Path, campaign_path: Path = EXAMPLE, con=None):
 
 
 def test_eligible_lines_worked_out_by_hand(tiny_store, backend) -> None:
-    try:
-        table = audience_of(tiny_store, con=backend)
-    except Exception as exc:  # the store's Spark reader, not this query (see the report)
-        if "Illegal file pattern" not in str(exc):
-            raise
-        pytest.xfail("store.engine.table hands Spark a Python list of Parquet paths")
+    table = audience_of(tiny_store, con=backend)
     got = {r["line"]: r for r in table.to_pylist()}
     # 1 old Samsung; 6 exactly 24 months; 8 ends the day after D; 12 its first handset came back
     # (age from 2019-01-01); 14 unknown TAC but identified and old. Out: 2 Xiaomi, 3 Sosh,
