@@ -12,39 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from devicepark.api.errors import ApiError
-from devicepark.campaign.spec import Campaign, load_campaign
+from devicepark.campaign.spec import Campaign, load_campaign, summary
 from devicepark.errors import DeviceparkError
-
-
-def summary(campaign: Campaign) -> dict[str, Any]:
-    """The keys of ``devicepark campaign check --format json`` (less ``valid`` and ``warnings``)."""
-    audience = campaign.audience
-    return {
-        "campaign": campaign.id,
-        "name": campaign.name,
-        "vendor": campaign.vendor,
-        "timezone": campaign.timezone.key,
-        "starts": campaign.starts.isoformat(),
-        "ends": campaign.ends.isoformat(),
-        "days": len(campaign.days()),
-        "channels": list(campaign.channels),
-        "operator_brands": list(campaign.operator_brands),
-        "stack": campaign.stack,
-        "offers": len(campaign.offers),
-        "phases": [
-            {"name": p.name, "starts": p.starts.isoformat(), "ends": p.ends.isoformat(),
-             "offers": len(p.offers)}
-            for p in campaign.phases
-        ],  # fmt: skip
-        "audience": None
-        if audience is None
-        else {
-            "segments": list(audience.segments),
-            "exclude_vendors": list(audience.exclude_vendors),
-            "min_device_age_months": audience.min_device_age_months,
-            "holdout_share": audience.holdout_share,
-        },
-    }
 
 
 class CampaignDir:

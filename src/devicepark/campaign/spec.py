@@ -667,3 +667,35 @@ def to_instant(
     # local midnight; a zone that skips midnight gets the first instant after the gap
     local = dt.datetime(day.year, day.month, day.day, tzinfo=tz)
     return local.astimezone(UTC).astimezone(tz)
+
+
+def summary(campaign: Campaign) -> dict[str, Any]:
+    """A campaign at a glance: the keys of ``campaign check --format json`` (less ``valid`` and
+    ``warnings``) and of the API's campaign listing."""
+    audience = campaign.audience
+    return {
+        "campaign": campaign.id,
+        "name": campaign.name,
+        "vendor": campaign.vendor,
+        "timezone": campaign.timezone.key,
+        "starts": campaign.starts.isoformat(),
+        "ends": campaign.ends.isoformat(),
+        "days": len(campaign.days()),
+        "channels": list(campaign.channels),
+        "operator_brands": list(campaign.operator_brands),
+        "stack": campaign.stack,
+        "offers": len(campaign.offers),
+        "phases": [
+            {"name": p.name, "starts": p.starts.isoformat(), "ends": p.ends.isoformat(),
+             "offers": len(p.offers)}
+            for p in campaign.phases
+        ],  # fmt: skip
+        "audience": None
+        if audience is None
+        else {
+            "segments": list(audience.segments),
+            "exclude_vendors": list(audience.exclude_vendors),
+            "min_device_age_months": audience.min_device_age_months,
+            "holdout_share": audience.holdout_share,
+        },
+    }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -37,10 +36,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(group, name="campaign")
 
 
-def _fmt_instant(value: dt.datetime) -> str:
-    return value.isoformat()
-
-
 def check(
     file: FileArg,
     store: Annotated[
@@ -55,6 +50,7 @@ def check(
 ) -> None:
     """Validate a campaign file and summarise it; warn about models missing from the catalog."""
     from devicepark.campaign.spec import check_campaign, load_campaign
+    from devicepark.campaign.spec import summary as campaign_summary
 
     campaign = load_campaign(file)
     warnings: list[str] = []
@@ -67,7 +63,7 @@ def check(
         ]
         tacs = [t for t in catalog.column("tac").to_pylist() if t]
         warnings = check_campaign(campaign, names, tacs)
-    summary = _summary(campaign)
+    summary = campaign_summary(campaign)
     if fmt is TableOrJson.json:
         print_json({**summary, "valid": True, "warnings": warnings})
         return
@@ -115,40 +111,6 @@ def check(
         out.print("  (models not checked: pass --store DIR to check them against the catalog)")
     for w in warnings:
         out.print(f"[yellow]warning / avertissement:[/yellow] {w}")
-
-
-def _summary(campaign: Any) -> dict[str, Any]:
-    audience = campaign.audience
-    return {
-        "campaign": campaign.id,
-        "name": campaign.name,
-        "vendor": campaign.vendor,
-        "timezone": campaign.timezone.key,
-        "starts": _fmt_instant(campaign.starts),
-        "ends": _fmt_instant(campaign.ends),
-        "days": len(campaign.days()),
-        "channels": list(campaign.channels),
-        "operator_brands": list(campaign.operator_brands),
-        "stack": campaign.stack,
-        "offers": len(campaign.offers),
-        "phases": [
-            {
-                "name": p.name,
-                "starts": _fmt_instant(p.starts),
-                "ends": _fmt_instant(p.ends),
-                "offers": len(p.offers),
-            }
-            for p in campaign.phases
-        ],
-        "audience": None
-        if audience is None
-        else {
-            "segments": list(audience.segments),
-            "exclude_vendors": list(audience.exclude_vendors),
-            "min_device_age_months": audience.min_device_age_months,
-            "holdout_share": audience.holdout_share,
-        },
-    }
 
 
 def offers(
