@@ -29,6 +29,11 @@ class Format(str, Enum):
     csv = "csv"
 
 
+class TableOrJson(str, Enum):
+    table = "table"
+    json = "json"
+
+
 class Engine(str, Enum):
     duckdb = "duckdb"
     spark = "spark"

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from devicepark.cli._common import StoreOpt, out, print_json, print_table, progress_bar
+from devicepark.cli._common import StoreOpt, TableOrJson, out, print_json, print_table, progress_bar
 from devicepark.errors import ConfigError
 
 FileArg = Annotated[Path, typer.Argument(help="Campaign file (TOML).", show_default=False)]
@@ -17,11 +17,6 @@ FileArg = Annotated[Path, typer.Argument(help="Campaign file (TOML).", show_defa
 class Channel(StrEnum):
     store = "store"
     online = "online"
-
-
-class TableOrJson(StrEnum):
-    table = "table"
-    json = "json"
 
 
 def register(app: typer.Typer) -> None:

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from devicepark.cli._common import StoreOpt, out, print_json, print_table, progress_bar
-
-
-class TableOrJson(StrEnum):
-    table = "table"
-    json = "json"
-
+from devicepark.cli._common import StoreOpt, TableOrJson, out, print_json, print_table, progress_bar
 
 FormatOpt = Annotated[TableOrJson, typer.Option("--format", help="table or json.")]
 IMEI_KEYS = ("value", "valid", "reason", "kind", "tac")

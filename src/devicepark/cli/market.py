@@ -16,6 +16,7 @@ from devicepark.cli._common import (
     SparkConfOpt,
     SparkMasterOpt,
     StoreOpt,
+    TableOrJson,
     connect_engine,
     out,
     percent,
@@ -25,11 +26,6 @@ from devicepark.cli._common import (
     thousands,
 )
 from devicepark.errors import ConfigError
-
-
-class TableOrJson(StrEnum):
-    table = "table"
-    json = "json"
 
 
 class Kind(StrEnum):
