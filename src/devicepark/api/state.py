@@ -20,6 +20,7 @@ from typing import Any
 import ibis
 
 from devicepark.store import Store, Tables, open_tables
+from devicepark.store.engine import QUIET
 from devicepark.store.store import MANIFEST
 
 
@@ -66,6 +67,7 @@ class StoreState:
         """An Ibis backend on a fresh cursor, and the store's tables bound to it."""
         store = store or self.store()
         cursor = self._database().cursor()
+        cursor.execute(QUIET)  # a session setting: each cursor needs it
         try:
             con = ibis.duckdb.from_connection(cursor)
             yield con, open_tables(con, store)

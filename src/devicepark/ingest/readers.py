@@ -355,11 +355,15 @@ def _plain(block: bytes) -> bool:
 def _has_long_line(block: bytes) -> bool:
     if len(block) <= MAX_LINE_BYTES:
         return False
-    return any(len(ln) > MAX_LINE_BYTES for ln in block.split(b"\n"))
+    ends = np.flatnonzero(np.frombuffer(block, np.uint8) == 10)  # every "\n", vectorised
+    lengths = np.diff(ends, prepend=-1) - 1
+    return bool(lengths.max(initial=0) > MAX_LINE_BYTES) or len(block) - 1 - (
+        int(ends[-1]) if len(ends) else -1
+    ) > MAX_LINE_BYTES
 
 
 def _count_blank(block: bytes) -> int:
-    if b"\n\n" not in block and not block.startswith(b"\n") and b"\n\r\n" not in block:
+    if b"\n\n" not in block and not block.startswith((b"\n", b"\r\n")) and b"\n\r\n" not in block:
         return 0
     return sum(1 for ln in block.split(b"\n")[:-1] if not ln.strip(b"\r"))
 

@@ -52,8 +52,12 @@ def _date_ok(col: str) -> str:
 
 
 # A line id spelled with non-ASCII decimal digits (Arabic-Indic, fullwidth...) would be a second
-# pseudonym of the same line: rejected, as for IMEIs.
-_NON_ASCII_DIGIT = r"regexp_matches(regexp_replace(line_id, '[0-9]', '', 'g'), '\p{Nd}')"
+# pseudonym of the same line: rejected, as for IMEIs. The byte/character length test skips the
+# regular expressions for the (usual) pure-ASCII id.
+_NON_ASCII_DIGIT = (
+    "(strlen(line_id) <> length(line_id) AND "
+    r"regexp_matches(regexp_replace(line_id, '[0-9]', '', 'g'), '\p{Nd}'))"
+)
 
 
 @dataclass
@@ -208,6 +212,7 @@ def _finish(
     table: str,
     rate: float,
 ) -> None:
+    rejects.sort(key=lambda r: r[0])  # file order, whatever order the engine returned them in
     rep.rejected = len(rejects)
     rep.reasons = dict(Counter(r[2] for r in rejects))
     if not rep.balanced:  # a bug, never a silent loss
@@ -461,7 +466,7 @@ WITH t AS (
       ELSE guess
     END AS instant
   FROM x
-), z AS (
+), z AS MATERIALIZED (
   SELECT *, {canon} AS canon,
     CASE
       WHEN line_id = '' THEN 'missing_value|line_id'
@@ -473,15 +478,21 @@ WITH t AS (
       WHEN instant > TIMESTAMPTZ '{limit}+00' THEN 'future_timestamp|observed_at'
     END AS problem
   FROM y
+), lp AS (  -- one HMAC per distinct line and handset of the block, not per row
+  SELECT canon, {hmac_sql(key, "line", "canon")} AS line
+  FROM (SELECT DISTINCT canon FROM z WHERE problem IS NULL)
+), hp AS (
+  SELECT body, {hmac_sql(key, "handset", "body")} AS handset
+  FROM (SELECT DISTINCT body FROM z WHERE problem IS NULL)
 )
-SELECT line_no, problem,
-  CASE WHEN problem IS NULL THEN {hmac_sql(key, "line", "canon")} END AS line,
-  CASE WHEN problem IS NULL THEN {hmac_sql(key, "handset", "body")} END AS handset,
+SELECT line_no, problem, lp.line, hp.handset,
   CASE WHEN problem IS NULL THEN tac END AS tac,
   CASE WHEN problem IS NULL THEN kind END AS kind,
   instant AS observed_at,
   CAST(timezone({_lit(tz)}, instant) AS DATE) AS local_date
 FROM z
+LEFT JOIN lp ON z.problem IS NULL AND z.canon = lp.canon
+LEFT JOIN hp ON z.problem IS NULL AND z.body = hp.body
 """
 
 

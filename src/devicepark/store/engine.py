@@ -26,6 +26,11 @@ ENGINES = ("duckdb", "spark")
 DEFAULT_SPARK_MASTER = "local[2]"
 
 
+# DuckDB draws a progress bar on stdout for queries over two seconds, even when stdout is a pipe
+# or a file: it would land inside a JSON answer. The faces draw their own progress on stderr.
+QUIET = "SET enable_progress_bar = false"
+
+
 def temp_directory() -> str:
     """Where DuckDB spills when a query outgrows its memory limit (``DEVICEPARK_TEMP_DIR``)."""
     default = os.path.join(tempfile.gettempdir(), "devicepark-spill")
@@ -62,7 +67,9 @@ def connect(
     """
     engine = (engine or os.environ.get("DEVICEPARK_ENGINE") or "duckdb").strip().lower()
     if engine == "duckdb":
-        return ibis.duckdb.connect(**_duckdb_config(memory_limit, threads))
+        con = ibis.duckdb.connect(**_duckdb_config(memory_limit, threads))
+        con.raw_sql(QUIET)
+        return con
     if engine == "spark":
         return _spark(spark_master, spark_conf or {}, memory_limit)
     raise ConfigError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
@@ -74,6 +81,7 @@ def duckdb_connection(memory_limit: str | None = None, threads: int | None = Non
 
     con = duckdb.connect(config=_duckdb_config(memory_limit, threads))
     con.execute("SET TimeZone = 'UTC'")
+    con.execute(QUIET)
     return con
 
 
