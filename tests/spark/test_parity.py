@@ -6,6 +6,8 @@ each store is built once. Run with ``pytest -m spark tests/spark``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 pytestmark = pytest.mark.spark
@@ -56,3 +58,28 @@ def test_synth_store_same_json(spark_backend, run_json, synth_store, query):
     duck, spark = both(run_json, synth_store, query)
     assert _nonempty(duck)
     assert spark == duck
+
+
+CAMPAIGN = Path(__file__).resolve().parents[2] / "examples" / "semaine-xiaomi-2022.toml"
+
+
+def test_campaign_audience_and_measure_same_on_both_engines(spark_backend, run_json, synth_store,
+                                                            tmp_path):
+    """The campaign commands are query commands too: same audience file, same measured effect."""
+    import pyarrow.parquet as pq
+
+    got = {}
+    for engine in ("duckdb", "spark"):
+        out = tmp_path / f"audience-{engine}.parquet"
+        summary = run_json("campaign", "audience", CAMPAIGN, "--store", synth_store, "--out", out,
+                           "--engine", engine)
+        effect = run_json("campaign", "measure", CAMPAIGN, "--store", synth_store, "--audience", out,
+                          "--engine", engine)
+        table = pq.read_table(out).sort_by([("line", "ascending")])
+        got[engine] = (summary | {"out": None}, effect, table)
+    duck, spark = got["duckdb"], got["spark"]
+    assert duck[0]["lines"] > 0 and duck[2].num_rows == duck[0]["lines"]
+    assert duck[1]["holdout"] is not None
+    assert spark[0] == duck[0]
+    assert spark[1] == duck[1]
+    assert spark[2].equals(duck[2])

@@ -8,7 +8,19 @@ from typing import Annotated, Any
 
 import typer
 
-from devicepark.cli._common import StoreOpt, TableOrJson, out, print_json, print_table, progress_bar
+from devicepark.cli._common import (
+    EngineOpt,
+    MemoryLimitOpt,
+    SparkConfOpt,
+    SparkMasterOpt,
+    StoreOpt,
+    TableOrJson,
+    open_store,
+    out,
+    print_json,
+    print_table,
+    progress_bar,
+)
 from devicepark.errors import ConfigError
 
 FileArg = Annotated[Path, typer.Argument(help="Campaign file (TOML).", show_default=False)]
@@ -166,6 +178,10 @@ def audience(
     fmt: Annotated[
         TableOrJson, typer.Option("--format", help="table or json.")
     ] = TableOrJson.table,
+    engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
+    spark_conf: SparkConfOpt = None,
+    memory_limit: MemoryLimitOpt = None,
 ) -> None:
     """Write the eligible lines at the campaign start (pseudonyms only), split treatment/holdout."""
     import pyarrow.parquet as pq
@@ -173,13 +189,11 @@ def audience(
     from devicepark.campaign.audience import audience_counts, build_audience
     from devicepark.campaign.spec import load_campaign
     from devicepark.ingest.pseudonym import load_key
-    from devicepark.store import Store, connect, open_tables
 
     campaign = load_campaign(file)
     key = load_key(key_file)
-    st = Store.open(store)
-    con = connect()
-    table = build_audience(con, open_tables(con, st), campaign, key)
+    _, con, tables = open_store(store, engine, spark_master, spark_conf, memory_limit)
+    table = build_audience(con, tables, campaign, key)
     if out_file.suffix.lower() != ".parquet":
         raise ConfigError(f"--out: {out_file} must be a .parquet file")
     out_file.parent.mkdir(parents=True, exist_ok=True)
@@ -227,13 +241,16 @@ def measure(
     fmt: Annotated[
         TableOrJson, typer.Option("--format", help="table or json.")
     ] = TableOrJson.table,
+    engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
+    spark_conf: SparkConfOpt = None,
+    memory_limit: MemoryLimitOpt = None,
 ) -> None:
     """Estimate the campaign's effect on the vendor's daily gross adds, with 95 % intervals."""
     import pyarrow.parquet as pq
 
     from devicepark.campaign.measure import measure as run_measure
     from devicepark.campaign.spec import load_campaign
-    from devicepark.store import Store, connect, open_tables
 
     campaign = load_campaign(file)
     audience_table = None
@@ -251,12 +268,11 @@ def measure(
                 f"--audience: {audience_file} was drawn for campaign {', '.join(sorted(ids))}, "
                 f"not {campaign.id}"
             )
-    st = Store.open(store)
-    con = connect()
+    _, con, tables = open_store(store, engine, spark_master, spark_conf, memory_limit)
     with progress_bar() as cb:
         cb("measure", 0, 1)
         answer, details = run_measure(
-            con, open_tables(con, st), campaign, audience=audience_table, after_days=after_days
+            con, tables, campaign, audience=audience_table, after_days=after_days
         )
         cb("measure", 1, 1)
     if fmt is TableOrJson.json:
