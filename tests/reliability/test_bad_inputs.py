@@ -168,23 +168,7 @@ def test_console_script_shape_on_a_real_process(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr + proc.stdout
 
 
-ACCEPTED_CASES = [
-    pytest.param(
-        c,
-        id=c["id"],
-        marks=[
-            pytest.mark.xfail(
-                strict=True,
-                reason="bug in ingest/catalog.py: in-file TAC conflicts are merged rows (counted "
-                "as duplicates), yet written to quarantine, whose rows are rejected rows only",
-            )
-        ]
-        if c["kind"] == "tac"
-        else [],
-    )
-    for c in CASES
-    if c["exit"] == 0
-]
+ACCEPTED_CASES = [pytest.param(c, id=c["id"]) for c in CASES if c["exit"] == 0]
 
 
 @pytest.mark.parametrize("case", ACCEPTED_CASES)

@@ -1,8 +1,9 @@
 """Import TAC catalogs into the store: one ingest per file, the latest import of a TAC wins.
 
 Each file gets an ingest sequence; its rows replace any earlier row of the same TAC; rejected rows
-and in-file conflicts go to ``quarantine`` (table ``catalog``); the file is logged in ``ingests``
-(kind ``tac``). A file whose bytes were ingested before is skipped and changes nothing.
+go to ``quarantine`` (table ``catalog``); in-file conflicts are merged rows (the last row of a
+TAC wins), counted with the duplicates and reported in the summary, not quarantined; the file is
+logged in ``ingests`` (kind ``tac``) under the path as given, like lines and observations files. A file whose bytes were ingested before is skipped and changes nothing.
 """
 
 from __future__ import annotations
@@ -79,8 +80,8 @@ def ingest_catalogs(
         keep = pc.invert(pc.is_in(catalog["tac"], value_set=new["tac"]))
         catalog = pa.concat_tables([catalog.filter(keep).cast(CATALOG), new])
         changed = True
-        name = Path(path).name
-        bad = sorted(read.rejects + read.conflicts, key=lambda r: r.line_no)
+        name = str(path)
+        bad = sorted(read.rejects, key=lambda r: r.line_no)
         if bad:
             tx.write(
                 "quarantine",
