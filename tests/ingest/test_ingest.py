@@ -195,6 +195,18 @@ def test_late_data_and_split_files_give_the_same_tenures(tmp_path: Path, key_env
     a = Store.open(one).read("tenures").sort_by([(k, "ascending") for k in key])
     b = Store.open(split).read("tenures").sort_by([(k, "ascending") for k in key])
     assert a.equals(b)
+    # every file written has the store's own column types (no engine type leaking through)
+    import pyarrow.parquet as pq
+
+    from devicepark.store.schema import SCHEMAS
+
+    for store in (one, split):
+        st = Store.open(store)
+        for table, schema in SCHEMAS.items():
+            for path in st.files(table):
+                got = pq.read_schema(path)
+                assert got.names == schema.names, (table, path)
+                assert got.types == schema.types, (table, path, got.types)
 
 
 def test_console_script_one_line_error(tmp_path: Path, key_env: str) -> None:

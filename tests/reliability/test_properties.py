@@ -15,10 +15,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pipeline import (
+    IMEIS,
     LINE_HEADER,
     OBS_HEADER,
+    OFFSETS,
+    START,
     TAC_CSV,
     Export,
+    ObsRow,
     answer_summary,
     reference_base,
     scenarios,
@@ -93,6 +97,60 @@ def test_order_and_splitting_change_no_answer(
         assert base_answers(a, days) == base_answers(b, days)
         for table in ("lines", "observations", "tenures"):
             assert table_rows(a, table) == table_rows(b, table), table
+
+
+@st.composite
+def runs_of_sightings(draw: st.DrawFn) -> tuple[Export, list[dt.date]]:
+    """An export whose lines keep a handset for a while: 1-4 runs per line, each of 1-5
+    sightings hours to weeks apart (some silences longer than the 30-day gap), so that a cut
+    by time often falls inside a run and the next ingest has to continue it."""
+    export, days = draw(scenarios())
+    obs = []
+    for line in [r.line_id for r in export.lines]:
+        at = START + dt.timedelta(minutes=draw(st.integers(0, 60 * 24 * 20)))
+        for _ in range(draw(st.integers(1, 4))):
+            imei = draw(st.sampled_from(IMEIS))
+            for _ in range(draw(st.integers(1, 5))):
+                obs.append(ObsRow(line, imei, at, draw(st.sampled_from(OFFSETS))))
+                # 90 minutes, 30 hours, 9 days, and silences either side of the gap
+                steps = [90, 60 * 30, 60 * 24 * 9, 60 * 24 * 30, 60 * 24 * 31, 60 * 24 * 33]
+                at += dt.timedelta(minutes=draw(st.sampled_from(steps)))
+    return Export(export.lines, tuple(obs)), days
+
+
+@BUDGET
+@given(
+    scenario=runs_of_sightings(),
+    cuts=st.lists(st.integers(0, 10_000), min_size=1, max_size=4),
+    swap=st.booleans(),
+)
+def test_nightly_ingests_give_the_tenures_of_one_ingest(
+    scenario: tuple[Export, list[dt.date]], cuts: list[int], swap: bool
+) -> None:
+    """Observations cut by time and ingested one export after another (the incremental path:
+    each run folds only its own rows and continues the stored last runs), optionally with two
+    exports swapped (late data: the lines it touches are folded again), give exactly the
+    tenures of one ingest of everything."""
+    export, days = scenario
+    rows = sorted(export.obs, key=lambda r: (r.at, r.line_id, r.imei))
+    bounds = sorted({c * len(rows) // 10_000 for c in cuts} | {0, len(rows)})
+    pieces = [rows[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+    if swap and len(pieces) > 1:
+        pieces[-1], pieces[-2] = pieces[-2], pieces[-1]
+    with scratch() as d:
+        tmp = Path(d)
+        f = _files(tmp, export)
+        ingest_files(
+            tmp / "one", lines=[f["lines"]], observations=[f["observations"]], tac=[f["tac"]]
+        )
+        ingest_files(tmp / "nightly", lines=[f["lines"]], tac=[f["tac"]])
+        for i, piece in enumerate(pieces):
+            ingest_files(
+                tmp / "nightly", observations=[write(tmp / f"night-{i}.csv", OBS_HEADER, piece)]
+            )
+        a, b = tmp / "one", tmp / "nightly"
+        assert table_rows(a, "tenures") == table_rows(b, "tenures")
+        assert base_answers(a, days) == base_answers(b, days)
 
 
 @BUDGET
