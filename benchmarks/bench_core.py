@@ -31,10 +31,15 @@ AS_OF = "2022-02-03"
 
 
 def run_step(code: str, env: dict[str, str] | None = None) -> tuple[float, float, dict]:
-    """Run python code in a subprocess; return (seconds it timed itself, peak RSS in MiB, its JSON)."""
+    """Run python code in a subprocess; return (seconds it timed itself, peak RSS in MiB, its
+    JSON)."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, env={**os.environ, **(env or {})},
-                            text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
+        text=True,
+    )
     out = proc.stdout.read() if proc.stdout else ""
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - t0
@@ -68,7 +73,9 @@ import duckdb, time, json
 t0 = time.perf_counter()
 con = duckdb.connect()
 for name in ('lines', 'observations', 'tac'):
-    con.execute(f"COPY (SELECT * FROM read_csv('{data}/{{name}}.csv', all_varchar=true)) TO '{out}/{{name}}.parquet' (FORMAT parquet, COMPRESSION zstd)")
+    src = f"read_csv('{data}/{{name}}.csv', all_varchar=true)"
+    dst = f"'{out}/{{name}}.parquet'"
+    con.execute(f"COPY (SELECT * FROM {{src}}) TO {{dst}} (FORMAT parquet, COMPRESSION zstd)")
 print(json.dumps({{"t": time.perf_counter() - t0}}))
 """
 
@@ -80,7 +87,8 @@ import time
 con = connect('duckdb')
 t0 = time.perf_counter()
 a = base(con, open_tables(con, Store.open({store!r})), '{as_of}', by=['vendor'])
-print(json.dumps({{"t": time.perf_counter() - t0, "a": {{g['vendor']: g['lines'] for g in a['groups']}} | {{'__total': a['total_lines']}}}}))
+got = {{g['vendor']: g['lines'] for g in a['groups']}} | {{'__total': a['total_lines']}}
+print(json.dumps({{"t": time.perf_counter() - t0, "a": got}}))
 """
 
 SQL_BASE = """
@@ -92,12 +100,16 @@ f = lambda t: '[' + ','.join(repr(x) for x in s.files(t)) + ']'
 con = duckdb.connect()
 rows = con.execute(f'''
 WITH l AS (SELECT line FROM read_parquet({{f('lines')}})
-           WHERE activated_on <= DATE '{as_of}' AND (terminated_on IS NULL OR terminated_on > DATE '{as_of}')
+           WHERE activated_on <= DATE '{as_of}'
+             AND (terminated_on IS NULL OR terminated_on > DATE '{as_of}')
              AND segment <> 'm2m'),
-r AS (SELECT line, tac, last_date FROM read_parquet({{f('tenures')}}) WHERE first_date <= DATE '{as_of}'
+r AS (SELECT line, tac, last_date FROM read_parquet({{f('tenures')}})
+      WHERE first_date <= DATE '{as_of}'
       QUALIFY row_number() OVER (PARTITION BY line ORDER BY seq DESC) = 1),
-d AS (SELECT l.line, CASE WHEN r.last_date >= DATE '{as_of}' - 29 THEN r.tac END AS tac FROM l LEFT JOIN r USING (line))
-SELECT coalesce(c.vendor, 'Unknown') AS vendor, count(*) FROM d LEFT JOIN read_parquet({{f('catalog')}}) c USING (tac)
+d AS (SELECT l.line, CASE WHEN r.last_date >= DATE '{as_of}' - 29 THEN r.tac END AS tac
+      FROM l LEFT JOIN r USING (line))
+SELECT coalesce(c.vendor, 'Unknown') AS vendor, count(*)
+FROM d LEFT JOIN read_parquet({{f('catalog')}}) c USING (tac)
 WHERE d.tac IS NOT NULL GROUP BY ALL
 UNION ALL SELECT '__total', count(*) FROM l
 ''').fetchall()
@@ -115,7 +127,8 @@ D = pd.Timestamp('{as_of}')
 lines = read('lines', ['line', 'segment', 'activated_on', 'terminated_on'])
 for c in ('activated_on', 'terminated_on'):
     lines[c] = pd.to_datetime(lines[c])
-active = lines[(lines.activated_on <= D) & (lines.terminated_on.isna() | (lines.terminated_on > D)) & (lines.segment != 'm2m')]
+alive = lines.terminated_on.isna() | (lines.terminated_on > D)
+active = lines[(lines.activated_on <= D) & alive & (lines.segment != 'm2m')]
 ten = read('tenures', ['line', 'seq', 'tac', 'first_date', 'last_date'])
 ten['first_date'] = pd.to_datetime(ten.first_date); ten['last_date'] = pd.to_datetime(ten.last_date)
 ten = ten[ten.first_date <= D].sort_values(['line', 'seq']).drop_duplicates('line', keep='last')
@@ -147,8 +160,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--lines", type=int, default=1_055_000)
     ap.add_argument("--work", type=Path, default=Path("/tmp/devicepark-bench"))
-    ap.add_argument("--data", type=Path, default=None,
-                    help="reuse exports already written (e.g. the demo's devicepark-demo/data)")
+    ap.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="reuse exports already written (e.g. the demo's devicepark-demo/data)",
+    )
     args = ap.parse_args()
     work = args.work / f"core-{args.lines}"
     data, store, bare = args.data or work / "data", work / "store", work / "bare"
@@ -173,19 +190,28 @@ def main() -> None:
     disk = sum(f.stat().st_size for f in store.rglob("*.parquet")) / 2**20
     rows_in = n_lines + n_obs
     ing, bare_t = results["ingest"][0], results["bare"][0]
+    ibis_t, sql_t, pandas_t = results["ibis"][0], results["sql"][0], results["pandas"][0]
     md = [
         f"### Core at {n_lines:,} lines x {n_obs:,} observations",
         "",
-        f"Machine: {machine()}. Input CSV {size / 2**20:,.0f} MiB; store {disk:,.0f} MiB of Parquet. One run each.",
+        f"Machine: {machine()}. Input CSV {size / 2**20:,.0f} MiB; "
+        f"store {disk:,.0f} MiB of Parquet. One run each.",
         "",
         "| step | devicepark | reference | ratio | peak RSS |",
         "|---|---|---|---|---|",
-        f"| ingest (validate, pseudonymise, dedup, tenures) | {ing:.1f} s ({rows_in / ing:,.0f} rows/s) | bare DuckDB CSV->Parquet {bare_t:.1f} s | {ing / bare_t:.2f}x | {results['ingest'][1]:,.0f} MiB |",
-        f"| base at {AS_OF} by vendor (Ibis on DuckDB) | {results['ibis'][0]:.2f} s | hand-written DuckDB SQL {results['sql'][0]:.2f} s | {results['ibis'][0] / results['sql'][0]:.2f}x | {results['ibis'][1]:,.0f} MiB |",
-        f"| base, pandas (what an analyst would write) | {results['pandas'][0]:.2f} s | hand-written DuckDB SQL {results['sql'][0]:.2f} s | {results['pandas'][0] / results['sql'][0]:.2f}x | {results['pandas'][1]:,.0f} MiB |",
+        f"| ingest (validate, pseudonymise, dedup, tenures) | {ing:.1f} s "
+        f"({rows_in / ing:,.0f} rows/s) | bare DuckDB CSV->Parquet {bare_t:.1f} s "
+        f"| {ing / bare_t:.2f}x | {results['ingest'][1]:,.0f} MiB |",
+        f"| base at {AS_OF} by vendor (Ibis on DuckDB) | {ibis_t:.2f} s "
+        f"| hand-written DuckDB SQL {sql_t:.2f} s | {ibis_t / sql_t:.2f}x "
+        f"| {results['ibis'][1]:,.0f} MiB |",
+        f"| base, pandas (what an analyst would write) | {pandas_t:.2f} s "
+        f"| hand-written DuckDB SQL {sql_t:.2f} s | {pandas_t / sql_t:.2f}x "
+        f"| {results['pandas'][1]:,.0f} MiB |",
         "",
-        f"Answers identical across Ibis, SQL and pandas: {'yes' if same else 'NO'}. Each step runs in its own"
-        " process and times its own work (imports excluded); the page cache was warmed by one earlier run.",
+        f"Answers identical across Ibis, SQL and pandas: {'yes' if same else 'NO'}. "
+        "Each step runs in its own process and times its own work (imports excluded); "
+        "the page cache was warmed by one earlier run.",
         "",
     ]
     out = ROOT / "benchmarks" / "results" / f"core-{args.lines}.md"

@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(

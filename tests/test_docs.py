@@ -14,7 +14,9 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 def test_cli_reference_is_current() -> None:
     section = README.split(BEGIN, 1)[1].split(END, 1)[0].strip()
-    assert section == reference(app).strip(), "run: python -m devicepark.cli.reference --write README.md"
+    assert section == reference(app).strip(), (
+        "run: python -m devicepark.cli.reference --write README.md"
+    )
 
 
 def test_every_command_and_option_is_in_the_readme() -> None:

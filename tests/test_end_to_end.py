@@ -28,10 +28,22 @@ runner = CliRunner()
 @pytest.fixture
 def store(tmp_path: Path, key_env: str) -> Path:
     s = tmp_path / "store"
-    result = runner.invoke(app, [
-        "ingest", "--store", str(s), "--tac", str(DATA / "tac.csv"), "--lines", str(DATA / "lines.csv"),
-        "--observations", str(DATA / "observations.csv"), "--max-reject-rate", "0.5",
-    ])
+    result = runner.invoke(
+        app,
+        [
+            "ingest",
+            "--store",
+            str(s),
+            "--tac",
+            str(DATA / "tac.csv"),
+            "--lines",
+            str(DATA / "lines.csv"),
+            "--observations",
+            str(DATA / "observations.csv"),
+            "--max-reject-rate",
+            "0.5",
+        ],
+    )
     assert result.exit_code == 0, result.stderr
     return s
 
@@ -54,7 +66,9 @@ def test_base_by_vendor_by_hand(store: Path) -> None:
     assert counts(a) == {"Xiaomi": 2, "Apple": 1, "Samsung": 1, "Unknown": 1}
     xiaomi = a["groups"][0]
     assert xiaomi["vendor"] == "Xiaomi"
-    assert xiaomi["share"] == pytest.approx(2 / 7) and xiaomi["share_of_identified"] == pytest.approx(2 / 5)
+    assert xiaomi["share"] == pytest.approx(2 / 7) and xiaomi[
+        "share_of_identified"
+    ] == pytest.approx(2 / 5)
 
 
 def test_base_short_lookback_by_hand(store: Path) -> None:
@@ -67,7 +81,12 @@ def test_base_short_lookback_by_hand(store: Path) -> None:
 def test_base_by_operator_brand_and_m2m(store: Path) -> None:
     a = base(store, "--as-of", "2022-02-03", "--by", "vendor,operator_brand")
     got = {(g["vendor"], g["operator_brand"]): g["lines"] for g in a["groups"]}
-    assert got == {("Xiaomi", "Orange"): 2, ("Apple", "Orange"): 1, ("Samsung", "Orange"): 1, ("Unknown", "Orange"): 1}
+    assert got == {
+        ("Xiaomi", "Orange"): 2,
+        ("Apple", "Orange"): 1,
+        ("Samsung", "Orange"): 1,
+        ("Unknown", "Orange"): 1,
+    }
     m = base(store, "--as-of", "2022-02-03", "--include-m2m")
     assert (m["total_lines"], m["identified_lines"]) == (8, 6)
 

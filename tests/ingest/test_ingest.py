@@ -32,38 +32,67 @@ def files_by_kind(out: str) -> dict[str, dict]:
 
 def test_fixture_reconciles_by_hand(tmp_path: Path, key_env: str) -> None:
     code, out, err = ingest(
-        tmp_path / "s", "--lines", str(DATA / "lines.csv"), "--observations", str(DATA / "observations.csv"),
-        "--max-reject-rate", "0.5",
+        tmp_path / "s",
+        "--lines",
+        str(DATA / "lines.csv"),
+        "--observations",
+        str(DATA / "observations.csv"),
+        "--max-reject-rate",
+        "0.5",
     )
     assert code == 0, err
     files = files_by_kind(out)
     lines, obs = files["lines"], files["observations"]
     # lines.csv: 15 rows; rows 12-15 rejected (bad date, missing id, terminated before activated,
     # conflicting duplicate of line 1); row 16 repeats row 3 exactly.
-    assert (lines["rows"], lines["accepted"], lines["rejected"], lines["duplicates"], lines["orphans"]) == (15, 10, 4, 1, 0)
-    assert lines["reasons"] == {"bad_date": 1, "missing_value": 1, "terminated_before_activated": 1,
-                                "conflicting_duplicate": 1}
+    assert (
+        lines["rows"],
+        lines["accepted"],
+        lines["rejected"],
+        lines["duplicates"],
+        lines["orphans"],
+    ) == (15, 10, 4, 1, 0)
+    assert lines["reasons"] == {
+        "bad_date": 1,
+        "missing_value": 1,
+        "terminated_before_activated": 1,
+        "conflicting_duplicate": 1,
+    }
     # observations.csv: 22 rows; 6 rejected, 2 duplicates (the exact repeat and the same instant
     # spelled in UTC), 1 orphan (+33699999999), 13 accepted.
-    assert (obs["rows"], obs["accepted"], obs["rejected"], obs["duplicates"], obs["orphans"]) == (22, 13, 6, 2, 1)
-    assert obs["reasons"] == {"bad_checksum": 1, "non_ascii_digit": 1, "zero_imei": 1,
-                              "nonexistent_local_time": 1, "bad_timestamp": 1, "future_timestamp": 1}
+    assert (obs["rows"], obs["accepted"], obs["rejected"], obs["duplicates"], obs["orphans"]) == (
+        22,
+        13,
+        6,
+        2,
+        1,
+    )
+    assert obs["reasons"] == {
+        "bad_checksum": 1,
+        "non_ascii_digit": 1,
+        "zero_imei": 1,
+        "nonexistent_local_time": 1,
+        "bad_timestamp": 1,
+        "future_timestamp": 1,
+    }
 
     store = Store.open(tmp_path / "s")
     q = store.read("quarantine").to_pylist()
     got = sorted((r["table"], r["line_no"], r["column"], r["reason"]) for r in q)
-    assert got == sorted([
-        ("lines", 12, "activated_on", "bad_date"),
-        ("lines", 13, "line_id", "missing_value"),
-        ("lines", 14, "terminated_on", "terminated_before_activated"),
-        ("lines", 15, "line_id", "conflicting_duplicate"),
-        ("observations", 16, "imei", "bad_checksum"),
-        ("observations", 17, "imei", "non_ascii_digit"),
-        ("observations", 18, "imei", "zero_imei"),
-        ("observations", 20, "observed_at", "nonexistent_local_time"),
-        ("observations", 21, "observed_at", "bad_timestamp"),
-        ("observations", 23, "observed_at", "future_timestamp"),
-    ])
+    assert got == sorted(
+        [
+            ("lines", 12, "activated_on", "bad_date"),
+            ("lines", 13, "line_id", "missing_value"),
+            ("lines", 14, "terminated_on", "terminated_before_activated"),
+            ("lines", 15, "line_id", "conflicting_duplicate"),
+            ("observations", 16, "imei", "bad_checksum"),
+            ("observations", 17, "imei", "non_ascii_digit"),
+            ("observations", 18, "imei", "zero_imei"),
+            ("observations", 20, "observed_at", "nonexistent_local_time"),
+            ("observations", 21, "observed_at", "bad_timestamp"),
+            ("observations", 23, "observed_at", "future_timestamp"),
+        ]
+    )
     lines_t = store.read("lines").to_pylist()
     assert len(lines_t) == 10
     # National spelling 0600000002 and E.164 +33600000002 are one line: its two handsets join it.
@@ -77,8 +106,15 @@ def test_fixture_reconciles_by_hand(tmp_path: Path, key_env: str) -> None:
 
 
 def test_local_dates_and_kinds(tmp_path: Path, key_env: str) -> None:
-    ingest(tmp_path / "s", "--lines", str(DATA / "lines.csv"), "--observations", str(DATA / "observations.csv"),
-           "--max-reject-rate", "0.5")
+    ingest(
+        tmp_path / "s",
+        "--lines",
+        str(DATA / "lines.csv"),
+        "--observations",
+        str(DATA / "observations.csv"),
+        "--max-reject-rate",
+        "0.5",
+    )
     obs = Store.open(tmp_path / "s").read("observations").to_pandas()
     # 2022-01-04T23:30:00+00:00 is 00:30 on 5 January in Paris; 22:30Z is still 4 January.
     dates = sorted(str(d) for d in obs["local_date"])
@@ -92,8 +128,13 @@ def test_privacy_no_raw_identifier_anywhere(tmp_path: Path, key_env: str) -> Non
 
     store = tmp_path / "s"
     code, out, err = ingest(
-        store, "--lines", str(DATA / "lines.csv"), "--observations", str(DATA / "observations.csv"),
-        "--max-reject-rate", "0.5",
+        store,
+        "--lines",
+        str(DATA / "lines.csv"),
+        "--observations",
+        str(DATA / "observations.csv"),
+        "--max-reject-rate",
+        "0.5",
     )
     assert code == 0
     needles: set[str] = set()
@@ -106,7 +147,9 @@ def test_privacy_no_raw_identifier_anywhere(tmp_path: Path, key_env: str) -> Non
                     continue
                 digits = value.replace("-", "").replace(" ", "")
                 # the value as given, its canonical E.164 form, and an IMEI's 14-digit body
-                needles.update({value, digits, digits.lstrip("+"), canonical_line_id(value), digits[:14]})
+                needles.update(
+                    {value, digits, digits.lstrip("+"), canonical_line_id(value), digits[:14]}
+                )
     assert "CUST-001" in needles and "+33600000002" in needles  # customer ids, national -> E.164
     needles.discard("")
     for f in store.rglob("*"):
@@ -123,8 +166,14 @@ def test_privacy_no_raw_identifier_anywhere(tmp_path: Path, key_env: str) -> Non
 
 def test_reingest_same_file_changes_nothing(tmp_path: Path, key_env: str) -> None:
     store = tmp_path / "s"
-    args = ["--lines", str(DATA / "lines.csv"), "--observations", str(DATA / "observations.csv"),
-            "--max-reject-rate", "0.5"]
+    args = [
+        "--lines",
+        str(DATA / "lines.csv"),
+        "--observations",
+        str(DATA / "observations.csv"),
+        "--max-reject-rate",
+        "0.5",
+    ]
     ingest(store, *args)
     before = Store.open(store).manifest.to_json()
     code, out, _ = ingest(store, *args)
@@ -172,7 +221,8 @@ def test_gzip_and_parquet_inputs_give_the_same_store(tmp_path: Path, key_env: st
     assert a.equals(b)
     pq_path = tmp_path / "lines.parquet"
     duckdb.connect().execute(
-        f"COPY (SELECT * FROM read_csv('{DATA / 'lines.csv'}', all_varchar=true)) TO '{pq_path}' (FORMAT parquet)"
+        f"COPY (SELECT * FROM read_csv('{DATA / 'lines.csv'}', all_varchar=true)) "
+        f"TO '{pq_path}' (FORMAT parquet)"
     )
     ingest(tmp_path / "pq", "--lines", str(pq_path), "--max-reject-rate", "0.5")
     c = Store.open(tmp_path / "pq").read("lines").drop_columns(["ingest_seq"]).sort_by("line")
@@ -212,7 +262,10 @@ def test_late_data_and_split_files_give_the_same_tenures(tmp_path: Path, key_env
 def test_console_script_one_line_error(tmp_path: Path, key_env: str) -> None:
     exe = shutil.which("devicepark")
     cmd = [exe] if exe else [sys.executable, "-m", "devicepark.cli.main"]
-    proc = subprocess.run([*cmd, "ingest", "--store", str(tmp_path / "s"), "--lines", str(tmp_path / "nope.csv")],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [*cmd, "ingest", "--store", str(tmp_path / "s"), "--lines", str(tmp_path / "nope.csv")],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "nope.csv" in proc.stderr

@@ -10,34 +10,55 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from devicepark.ingest.pseudonym import (
-    canonical_line_id, canonical_line_id_sql, hmac_sql, load_key, parse_key, pseudonym,
+    canonical_line_id,
+    canonical_line_id_sql,
+    hmac_sql,
+    load_key,
+    parse_key,
+    pseudonym,
 )
 
 con = duckdb.connect()
 
 
-@given(st.binary(min_size=32, max_size=80), st.text(max_size=40), st.sampled_from(["line", "customer", "handset"]))
+@given(
+    st.binary(min_size=32, max_size=80),
+    st.text(max_size=40),
+    st.sampled_from(["line", "customer", "handset"]),
+)
 def test_sql_hmac_equals_python(key: bytes, value: str, kind: str) -> None:
     got = con.execute(f"SELECT {hmac_sql(key, kind, '$1')}", [value]).fetchone()[0]
     assert got == pseudonym(key, kind, value)
     # and pseudonym is HMAC-SHA256 over domain || NUL || value, truncated to 128 bits
-    domain = {"line": b"devicepark/line/v1", "customer": b"devicepark/customer/v1",
-              "handset": b"devicepark/handset/v1"}[kind]
+    domain = {
+        "line": b"devicepark/line/v1",
+        "customer": b"devicepark/customer/v1",
+        "handset": b"devicepark/handset/v1",
+    }[kind]
     assert got == hmac.new(key, domain + b"\0" + value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-@given(st.one_of(
-    st.text(alphabet="0123456789 +-.()", max_size=20),
-    st.text(max_size=20),
-    st.from_regex(r"0[67][0-9]{8}", fullmatch=True),
-))
+@given(
+    st.one_of(
+        st.text(alphabet="0123456789 +-.()", max_size=20),
+        st.text(max_size=20),
+        st.from_regex(r"0[67][0-9]{8}", fullmatch=True),
+    )
+)
 def test_sql_canonical_equals_python(value: str) -> None:
     got = con.execute(f"SELECT {canonical_line_id_sql('$1')}", [value]).fetchone()[0]
     assert got == canonical_line_id(value)
 
 
 def test_msisdn_spellings_are_one_line() -> None:
-    spellings = ["+33612345678", "0612345678", "06 12 34 56 78", "0033612345678", "33612345678", "06.12.34.56.78"]
+    spellings = [
+        "+33612345678",
+        "0612345678",
+        "06 12 34 56 78",
+        "0033612345678",
+        "33612345678",
+        "06.12.34.56.78",
+    ]
     assert {canonical_line_id(s) for s in spellings} == {"+33612345678"}
 
 

@@ -15,8 +15,16 @@ pytestmark = pytest.mark.spark
 CORE_QUERIES = [
     ("base", "--as-of", "2022-02-03", "--by", "vendor"),
     ("base", "--as-of", "2022-02-03", "--by", "brand,device_type", "--unit", "customers"),
-    ("base", "--as-of", "2022-02-03", "--by", "vendor,operator_brand", "--unit", "handsets",
-     "--include-m2m"),
+    (
+        "base",
+        "--as-of",
+        "2022-02-03",
+        "--by",
+        "vendor,operator_brand",
+        "--unit",
+        "handsets",
+        "--include-m2m",
+    ),
     ("series", "--from", "2022-01-01", "--to", "2022-02-28", "--every", "day"),
     ("series", "--from", "2021-12-01", "--to", "2022-03-31", "--every", "week", "--by", "segment"),
     ("switches", "--from", "2022-01-10", "--to", "2022-02-03"),
@@ -63,18 +71,37 @@ def test_synth_store_same_json(spark_backend, run_json, synth_store, query):
 CAMPAIGN = Path(__file__).resolve().parents[2] / "examples" / "semaine-xiaomi-2022.toml"
 
 
-def test_campaign_audience_and_measure_same_on_both_engines(spark_backend, run_json, synth_store,
-                                                            tmp_path):
+def test_campaign_audience_and_measure_same_on_both_engines(
+    spark_backend, run_json, synth_store, tmp_path
+):
     """The campaign commands are query commands too: same audience file, same measured effect."""
     import pyarrow.parquet as pq
 
     got = {}
     for engine in ("duckdb", "spark"):
         out = tmp_path / f"audience-{engine}.parquet"
-        summary = run_json("campaign", "audience", CAMPAIGN, "--store", synth_store, "--out", out,
-                           "--engine", engine)
-        effect = run_json("campaign", "measure", CAMPAIGN, "--store", synth_store, "--audience", out,
-                          "--engine", engine)
+        summary = run_json(
+            "campaign",
+            "audience",
+            CAMPAIGN,
+            "--store",
+            synth_store,
+            "--out",
+            out,
+            "--engine",
+            engine,
+        )
+        effect = run_json(
+            "campaign",
+            "measure",
+            CAMPAIGN,
+            "--store",
+            synth_store,
+            "--audience",
+            out,
+            "--engine",
+            engine,
+        )
         table = pq.read_table(out).sort_by([("line", "ascending")])
         got[engine] = (summary | {"out": None}, effect, table)
     duck, spark = got["duckdb"], got["spark"]

@@ -98,7 +98,9 @@ def parse_unit(unit: str | None) -> str:
 
 def check_lookback(lookback_days: int) -> int:
     if not 1 <= int(lookback_days) <= MAX_LOOKBACK_DAYS:
-        raise ConfigError(f"--lookback-days must lie in 1..{MAX_LOOKBACK_DAYS}, got {lookback_days}")
+        raise ConfigError(
+            f"--lookback-days must lie in 1..{MAX_LOOKBACK_DAYS}, got {lookback_days}"
+        )
     return int(lookback_days)
 
 

@@ -8,7 +8,7 @@ import io
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,18 +23,18 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
 
 
-class TableOrJson(str, Enum):
+class TableOrJson(StrEnum):
     table = "table"
     json = "json"
 
 
-class Engine(str, Enum):
+class Engine(StrEnum):
     duckdb = "duckdb"
     spark = "spark"
 
@@ -44,14 +44,19 @@ StoreOpt = Annotated[Path, typer.Option("--store", help="Store directory.", show
 FormatOpt = Annotated[Format, typer.Option("--format", help="table, json or csv.")]
 EngineOpt = Annotated[
     Engine | None,
-    typer.Option("--engine", help="duckdb (default) or spark; or set DEVICEPARK_ENGINE.", show_default=False),
+    typer.Option(
+        "--engine", help="duckdb (default) or spark; or set DEVICEPARK_ENGINE.", show_default=False
+    ),
 ]
-SparkMasterOpt = Annotated[str | None, typer.Option("--spark-master", help="Spark master URL, e.g. local[2].")]
+SparkMasterOpt = Annotated[
+    str | None, typer.Option("--spark-master", help="Spark master URL, e.g. local[2].")
+]
 SparkConfOpt = Annotated[
     list[str] | None, typer.Option("--spark-conf", help="Spark setting KEY=VALUE; repeatable.")
 ]
 MemoryLimitOpt = Annotated[
-    str | None, typer.Option("--memory-limit", help="Engine memory limit, e.g. 4GB (DuckDB's memory_limit).")
+    str | None,
+    typer.Option("--memory-limit", help="Engine memory limit, e.g. 4GB (DuckDB's memory_limit)."),
 ]
 
 
@@ -69,8 +74,12 @@ def print_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = No
     sys.stdout.write(buf.getvalue())
 
 
-def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], title: str | None = None,
-                right: Sequence[str] = ()) -> None:
+def print_table(
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    title: str | None = None,
+    right: Sequence[str] = (),
+) -> None:
     table = RichTable(title=title, show_lines=False)
     for c in columns:
         table.add_column(c, justify="right" if c in right else "left")
@@ -97,8 +106,12 @@ def spark_conf_dict(items: list[str] | None) -> dict[str, str]:
     return conf
 
 
-def connect_engine(engine: Engine | None, spark_master: str | None, spark_conf: list[str] | None,
-                   memory_limit: str | None) -> Any:
+def connect_engine(
+    engine: Engine | None,
+    spark_master: str | None,
+    spark_conf: list[str] | None,
+    memory_limit: str | None,
+) -> Any:
     """The Ibis backend the engine options ask for (DuckDB unless --engine/DEVICEPARK_ENGINE)."""
     from devicepark.store import connect
 
@@ -110,8 +123,13 @@ def connect_engine(engine: Engine | None, spark_master: str | None, spark_conf: 
     )
 
 
-def open_store(store: Path, engine: Engine | None, spark_master: str | None, spark_conf: list[str] | None,
-               memory_limit: str | None) -> tuple[Any, Any, Any]:
+def open_store(
+    store: Path,
+    engine: Engine | None,
+    spark_master: str | None,
+    spark_conf: list[str] | None,
+    memory_limit: str | None,
+) -> tuple[Any, Any, Any]:
     """(store, backend, tables) for a query command."""
     from devicepark.store import Store, open_tables
 
@@ -133,9 +151,14 @@ def progress_bar(enabled: bool | None = None) -> Iterator[Callable[..., None]]:
         return
     tasks: dict[str, Any] = {}
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
-        console=err, transient=False,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
     ) as prog:
+
         def callback(stage: str, done: float | None = None, total: float | None = None) -> None:
             if stage not in tasks:
                 tasks[stage] = prog.add_task(stage, total=total)

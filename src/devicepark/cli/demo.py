@@ -103,7 +103,8 @@ def demo(
 
     for f in report.files:
         err.print(
-            f"{Path(f['file']).name}: {f['rows']:,} rows = {f['accepted']:,} accepted + {f['rejected']:,} rejected"
+            f"{Path(f['file']).name}: {f['rows']:,} rows = {f['accepted']:,} accepted "
+            f"+ {f['rejected']:,} rejected"
             f" + {f['duplicates']:,} duplicates + {f['orphans']:,} orphans"
         )
     total, identified = answer["total_lines"], answer["identified_lines"]
@@ -119,23 +120,27 @@ def demo(
     print_table(
         rows,
         ["vendor", "lines", "share", "share_of_identified"],
-        title=f"Installed base on {day.isoformat()}: {total:,} active lines, {identified:,} identified",
+        title=f"Installed base on {day.isoformat()}: {total:,} active lines, "
+        f"{identified:,} identified",
         right=["lines", "share", "share_of_identified"],
     )
     hit = next((g for g in answer["groups"] if g["vendor"].lower() == vendor.lower()), None)
     count = hit["lines"] if hit else 0
     share = hit["share"] if hit else 0.0
     out.print(
-        f"[bold]{vendor}: {count:,} lines, {100 * share:.2f} % of the base[/bold] (active lines, M2M excluded, 30-day lookback)"
+        f"[bold]{vendor}: {count:,} lines, {100 * share:.2f} % of the base[/bold] "
+        "(active lines, M2M excluded, 30-day lookback)"
     )
     out.print(
-        f"[bold]{vendor} : {locale.integer(count, 'fr')} lignes, {locale.percent(share, 'fr')} de la base[/bold]"
+        f"[bold]{vendor} : {locale.integer(count, 'fr')} lignes, "
+        f"{locale.percent(share, 'fr')} de la base[/bold]"
         " (lignes actives, hors M2M, 30 jours d'observation)"
     )
     err.print(
         "timings: "
         + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
-        + f"; store at {store_dir}, try: devicepark base --store {store_dir} --as-of {day} --by vendor,operator_brand"
+        + f"; store at {store_dir}, try: devicepark base --store {store_dir} --as-of {day} "
+        "--by vendor,operator_brand"
     )
 
 

@@ -1,4 +1,5 @@
-"""The ``devicepark`` console script: registers each command group and turns errors into one line."""
+"""The ``devicepark`` console script: registers each command group and turns errors into one
+line."""
 
 from __future__ import annotations
 
@@ -70,11 +71,14 @@ def main(argv: list[str] | None = None) -> None:
             raise
         if "OutOfMemory" in type(exc).__name__:
             sys.stderr.write(
-                "error: the engine ran out of memory; raise --memory-limit (or free memory) and run again\n"
+                "error: the engine ran out of memory; raise --memory-limit (or free memory) "
+                "and run again\n"
             )
             sys.exit(2)
         # Only the exception's type: an engine's message may quote SQL or data values.
-        sys.stderr.write(f"error: internal error ({type(exc).__name__}); set DEVICEPARK_DEBUG=1 for details\n")
+        sys.stderr.write(
+            f"error: internal error ({type(exc).__name__}); set DEVICEPARK_DEBUG=1 for details\n"
+        )
         sys.exit(1)
 
 

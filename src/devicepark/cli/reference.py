@@ -30,8 +30,10 @@ def reference(app: typer.Typer) -> str:
     out: list[str] = []
     for path, cmd in _walk(root, []):
         args = " ".join(
-            (p.name or "").upper() + ("..." if p.nargs == -1 or getattr(p, "multiple", False) else "")
-            for p in cmd.params if p.param_type_name == "argument"
+            (p.name or "").upper()
+            + ("..." if p.nargs == -1 or getattr(p, "multiple", False) else "")
+            for p in cmd.params
+            if p.param_type_name == "argument"
         )
         out.append(f"#### `devicepark {' '.join(path)}{(' ' + args) if args else ''}`")
         out.append("")
@@ -39,7 +41,11 @@ def reference(app: typer.Typer) -> str:
         if helptext:
             out.append(helptext)
             out.append("")
-        opts = [p for p in cmd.params if p.param_type_name == "option" and not p.hidden and p.name != "help"]
+        opts = [
+            p
+            for p in cmd.params
+            if p.param_type_name == "option" and not p.hidden and p.name != "help"
+        ]
         if opts:
             out.append("| option | meaning |")
             out.append("|---|---|")
@@ -47,7 +53,11 @@ def reference(app: typer.Typer) -> str:
                 names = ", ".join(f"`{o}`" for o in [*p.opts, *p.secondary_opts])
                 meaning = (p.help or "").replace("|", "\\|").replace("\n", " ")
                 default = p.default
-                if default not in (None, False, (), [], "") and not getattr(p, "is_flag", False) and not callable(default):
+                if (
+                    default not in (None, False, (), [], "")
+                    and not getattr(p, "is_flag", False)
+                    and not callable(default)
+                ):
                     default = getattr(default, "value", default)
                     meaning += f" Default: `{default}`."
                 out.append(f"| {names} | {meaning.strip()} |")

@@ -15,14 +15,18 @@ Every data row is accounted for: ``rows = imported + rejected + duplicates``.
   The GSMA allocation date's year stands in for ``release_year``.
 - Raw strings are kept next to the normalised ones (``manufacturer_raw``, ``brand_raw``...).
 - Text is UTF-8 (a BOM is fine); a file that is not valid UTF-8 is read as Windows-1252.
+- A file may be gzip-compressed (detected from its bytes) or Parquet (columns read by name as
+  text, in the same layouts).
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import gzip
 import io
 import re
+import zlib
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -32,6 +36,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from devicepark.errors import InputError
 from devicepark.identify import devicetypes
@@ -132,10 +137,47 @@ class CatalogFile:
         }
 
 
+def _read_bytes(path: str | PathLike[str], limit: int) -> bytes:
+    """The file's bytes, gunzipped when it is gzip-compressed (detected from the bytes), or a
+    Parquet catalog spelled as CSV (columns by name, every value as text)."""
+    with open(path, "rb") as fh:
+        magic = fh.read(4)
+    if magic[:2] == b"\x1f\x8b":
+        try:
+            with gzip.open(path, "rb") as gz:
+                return gz.read(limit)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(
+                f"unreadable gzip TAC catalog ({type(exc).__name__})", file=str(path)
+            ) from None
+    if magic == b"PAR1":
+        return _parquet_as_csv(path)
+    with open(path, "rb") as fh:
+        return fh.read(limit)
+
+
+def _parquet_as_csv(path: str | PathLike[str]) -> bytes:
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(
+            f"unreadable Parquet TAC catalog ({type(exc).__name__})", file=str(path)
+        ) from None
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(table.column_names)
+    columns = []
+    for name, col in zip(table.column_names, table.columns, strict=True):
+        if pa.types.is_nested(col.type):
+            raise InputError(f"nested Parquet column {name!r} in a TAC catalog", file=str(path))
+        columns.append(["" if v is None else str(v) for v in pc.cast(col, pa.string()).to_pylist()])
+    writer.writerows(zip(*columns, strict=True))
+    return out.getvalue().encode("utf-8")
+
+
 def _read_text(path: str | PathLike[str], limit: int = -1) -> str:
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(limit)
+        data = _read_bytes(path, limit)
     except OSError as exc:
         raise InputError(
             f"cannot read TAC catalog: {exc.strerror or exc}", file=str(path)

@@ -3,7 +3,8 @@
 Each file gets an ingest sequence; its rows replace any earlier row of the same TAC; rejected rows
 go to ``quarantine`` (table ``catalog``); in-file conflicts are merged rows (the last row of a
 TAC wins), counted with the duplicates and reported in the summary, not quarantined; the file is
-logged in ``ingests`` (kind ``tac``) under the path as given, like lines and observations files. A file whose bytes were ingested before is skipped and changes nothing.
+logged in ``ingests`` (kind ``tac``) under the path as given, like lines and observations files.
+A file whose bytes were ingested before is skipped and changes nothing.
 """
 
 from __future__ import annotations

@@ -119,7 +119,8 @@ def canonical_from_parts_sql(trimmed: str, phone: str, country_code: str = "33")
         f"CASE WHEN regexp_full_match({phone}, '\\+[0-9]{{6,15}}') THEN {phone} "
         f"WHEN regexp_full_match({phone}, '00[1-9][0-9]{{5,14}}') THEN '+' || substr({phone}, 3) "
         f"WHEN regexp_full_match({phone}, '0[1-9][0-9]{{8}}') THEN '+{cc}' || substr({phone}, 2) "
-        f"WHEN length({phone}) = {len(cc) + 9} AND starts_with({phone}, '{cc}') THEN '+' || {phone} "
+        f"WHEN length({phone}) = {len(cc) + 9} AND starts_with({phone}, '{cc}') "
+        f"THEN '+' || {phone} "
         f"ELSE {phone} END) ELSE {trimmed} END"
     )
 
@@ -141,10 +142,10 @@ def canonical_line_id_sql(expr: str, country_code: str = "33") -> str:
 def canonical_line_id(value: str, country_code: str = "33") -> str:
     """Python twin of ``canonical_line_id_sql`` (the reference in tests).
 
-    >>> canonical_line_id("06 12 34 56 78"), canonical_line_id("0033612345678"), canonical_line_id("+33612345678")
-    ('+33612345678', '+33612345678', '+33612345678')
-    >>> canonical_line_id("33612345678"), canonical_line_id("208011234567890"), canonical_line_id(" L-42 ")
-    ('+33612345678', '208011234567890', 'L-42')
+    >>> [canonical_line_id(s) for s in ("06 12 34 56 78", "0033612345678", "+33612345678")]
+    ['+33612345678', '+33612345678', '+33612345678']
+    >>> [canonical_line_id(s) for s in ("33612345678", "208011234567890", " L-42 ")]
+    ['+33612345678', '208011234567890', 'L-42']
     """
     cc = re.sub(r"\D", "", country_code)
     s = value.strip(" ")  # as SQL trim(): spaces only

@@ -252,9 +252,17 @@ def _paths_sql(paths: Sequence[str | Path]) -> str:
     return "[" + ", ".join(_lit(p) for p in paths) + "]"
 
 
+def _run(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:
+    """Execute ``sql`` and drain its result (DuckDB 2 keeps an undrained result open and refuses
+    other work on the connection until it is)."""
+    return con.execute(sql).fetchall()
+
+
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
-    row = con.execute(sql).fetchone()
-    return row[0] if row else None
+    """The first column of the first row; the result is drained, since DuckDB 2 refuses any
+    other work on a connection (``register``...) while a result is still open."""
+    rows = con.execute(sql).fetchall()
+    return rows[0][0] if rows else None
 
 
 # -- staging ------------------------------------------------------------------------------
@@ -368,7 +376,7 @@ def _ingest_lines(
         return rep
 
     existing = tx.files("lines")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE s AS SELECT * FROM read_parquet({_lit(stage)})")
+    _run(con, f"CREATE OR REPLACE TEMP TABLE s AS SELECT * FROM read_parquet({_lit(stage)})")
     # Within the file: the first row of a line wins; identical repeats are duplicates,
     # differing repeats are rejected as conflicting duplicates.
     attrs = [
@@ -381,14 +389,16 @@ def _ingest_lines(
         "terminated_on",
     ]
     same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM f.{c}" for c in attrs)
-    con.execute(
+    _run(
+        con,
         "CREATE OR REPLACE TEMP TABLE f AS SELECT * FROM s "
-        "QUALIFY row_number() OVER (PARTITION BY line ORDER BY line_no) = 1"
+        "QUALIFY row_number() OVER (PARTITION BY line ORDER BY line_no) = 1",
     )
-    rows = con.execute(
+    rows = _run(
+        con,
         f"SELECT s.line_no, ({same}) AS same FROM s JOIN f USING (line) "
-        "WHERE s.line_no <> f.line_no"
-    ).fetchall()
+        "WHERE s.line_no <> f.line_no",
+    )
     for no, is_same in rows:
         if is_same:
             rep.duplicates += 1
@@ -396,9 +406,10 @@ def _ingest_lines(
             rejects.append((no, "line_id", Reason.CONFLICTING_DUPLICATE.value))
     # Against the store: an identical line already there is a duplicate; a changed one an update.
     if existing:
-        con.execute(
+        _run(
+            con,
             "CREATE OR REPLACE TEMP TABLE old AS "
-            f"SELECT * FROM read_parquet({_paths_sql(existing)})"
+            f"SELECT * FROM read_parquet({_paths_sql(existing)})",
         )
         same_old = " AND ".join(f"f.{c} IS NOT DISTINCT FROM o.{c}" for c in attrs)
         rep.duplicates += _scalar(
@@ -407,9 +418,10 @@ def _ingest_lines(
         rep.updated = _scalar(
             con, f"SELECT count(*) FROM f JOIN old o USING (line) WHERE NOT ({same_old})"
         )
-        con.execute(
+        _run(
+            con,
             "CREATE OR REPLACE TEMP TABLE f AS SELECT f.* FROM f ANTI JOIN "
-            f"(SELECT f.line FROM f JOIN old o USING (line) WHERE {same_old}) d USING (line)"
+            f"(SELECT f.line FROM f JOIN old o USING (line) WHERE {same_old}) d USING (line)",
         )
     rep.accepted = _scalar(con, "SELECT count(*) FROM f")
     _finish(tx, rep, sha, rejects, "lines", rate)
@@ -421,12 +433,13 @@ def _ingest_lines(
             if existing
             else ""
         )
-        con.execute(
+        _run(
+            con,
             f"COPY ({keep_old}SELECT {cols}, {seq}::BIGINT AS ingest_seq FROM f) "
-            f"TO {_lit(out)} (FORMAT parquet, COMPRESSION zstd)"
+            f"TO {_lit(out)} (FORMAT parquet, COMPRESSION zstd)",
         )
         tx.replace("lines", [out])
-    con.execute("DROP TABLE IF EXISTS s; DROP TABLE IF EXISTS f; DROP TABLE IF EXISTS old")
+    _run(con, "DROP TABLE IF EXISTS s; DROP TABLE IF EXISTS f; DROP TABLE IF EXISTS old")
     return rep
 
 
@@ -446,7 +459,8 @@ WITH t AS (
   SELECT line_no, trim(line_id) AS line_id, trim(observed_at) AS s, valid, reason, kind, tac, body
   FROM batch
 ), u AS (
-  SELECT *, regexp_full_match(s, '{iso}') AND s >= '1000' AS iso, {phone_digits_sql("line_id")} AS lid_phone,
+  SELECT *, regexp_full_match(s, '{iso}') AND s >= '1000' AS iso,
+         {phone_digits_sql("line_id")} AS lid_phone,
          regexp_matches(s, '([Zz]|[+-][0-9]{{2}}(:?[0-9]{{2}})?)$') AND length(s) > 16 AS has_offset
   FROM t
 ), w AS (
@@ -520,8 +534,8 @@ def _ingest_observations(
             table = table.append_column(name, parsed.column(name))
         return table
 
-    rejects, staged = _stage_rows(con, info, OBS_COLUMNS, sql, stage, rep, progress, prepare)
-    if not staged:
+    rejects, any_staged = _stage_rows(con, info, OBS_COLUMNS, sql, stage, rep, progress, prepare)
+    if not any_staged:
         _finish(tx, rep, sha, rejects, "observations", rate)
         return rep, None
 
@@ -531,8 +545,9 @@ def _ingest_observations(
     # what the store already holds; the file's first spelling of a sighting is the one kept.
     # One hash aggregation and one anti-join, streamed straight to the new Parquet file.
     kept = (
-        "SELECT line, handset, observed_at, arg_min(tac, line_no) AS tac, arg_min(kind, line_no) AS kind, "
-        f"arg_min(local_date, line_no) AS local_date FROM {staged} GROUP BY line, handset, observed_at"
+        "SELECT line, handset, observed_at, arg_min(tac, line_no) AS tac, "
+        "arg_min(kind, line_no) AS kind, arg_min(local_date, line_no) AS local_date "
+        f"FROM {staged} GROUP BY line, handset, observed_at"
     )
     if existing:
         kept = (
@@ -542,8 +557,10 @@ def _ingest_observations(
         )
     out = tx.new_path("observations")
     cols = ", ".join(OBSERVATIONS.names[:-1])
-    con.execute(
-        f"COPY (SELECT {cols}, {seq}::BIGINT AS ingest_seq FROM ({kept})) TO {_lit(out)} (FORMAT parquet, COMPRESSION zstd)"
+    _run(
+        con,
+        f"COPY (SELECT {cols}, {seq}::BIGINT AS ingest_seq FROM ({kept})) "
+        f"TO {_lit(out)} (FORMAT parquet, COMPRESSION zstd)",
     )
     written = f"read_parquet({_lit(out)})"
     n_kept = _scalar(con, f"SELECT count(*) FROM {written}")
@@ -554,7 +571,8 @@ def _ingest_observations(
     if line_files:
         rep.orphans = _scalar(
             con,
-            f"SELECT count(*) FROM {written} ANTI JOIN read_parquet({_paths_sql(line_files)}) l USING (line)",
+            f"SELECT count(*) FROM {written} "
+            f"ANTI JOIN read_parquet({_paths_sql(line_files)}) l USING (line)",
         )
     else:
         rep.orphans = n_kept
@@ -603,23 +621,33 @@ def _rebuild_tenures(tx: Transaction, con: duckdb.DuckDBPyConnection, new_obs: l
     )
 
     def fold_sql(table: str) -> str:
-        return f"SELECT {typed} FROM ({ibis.to_sql(fold(icon.table(table), gap), dialect='duckdb')})"
+        return (
+            f"SELECT {typed} FROM ({ibis.to_sql(fold(icon.table(table), gap), dialect='duckdb')})"
+        )
 
     out = tx.new_path("tenures")
     new = f"read_parquet({_paths_sql(new_obs)})"
     old_files = tx.files("tenures")
     if not old_files:  # the first ingest: fold everything (orphans included)
-        con.execute(f"CREATE OR REPLACE TEMP VIEW dp_fold_in AS SELECT * FROM read_parquet("
-                    f"{_paths_sql(tx.files('observations'))})")
-        con.execute(f"COPY ({fold_sql('dp_fold_in')}) TO {_lit(out)} (FORMAT parquet, COMPRESSION zstd)")
+        _run(
+            con,
+            f"CREATE OR REPLACE TEMP VIEW dp_fold_in AS SELECT * FROM read_parquet("
+            f"{_paths_sql(tx.files('observations'))})",
+        )
+        _run(
+            con,
+            f"COPY ({fold_sql('dp_fold_in')}) TO {_lit(out)} (FORMAT parquet, COMPRESSION zstd)",
+        )
         tx.replace("tenures", [out])
-        con.execute("DROP VIEW IF EXISTS dp_fold_in")
+        _run(con, "DROP VIEW IF EXISTS dp_fold_in")
         return int(_scalar(con, f"SELECT count(DISTINCT line) FROM {new}"))
 
     old = f"read_parquet({_paths_sql(old_files)})"
     cols = ", ".join(TENURES.names)
     # per touched line: its earliest new sighting and its last stored run
-    con.execute(f"""
+    _run(
+        con,
+        f"""
 CREATE OR REPLACE TEMP TABLE dp_touched AS
 WITH n AS (SELECT line, min(observed_at) AS first_new FROM {new} GROUP BY line),
 last AS (
@@ -631,16 +659,20 @@ last AS (
 )
 SELECT n.line, n.first_new, last.* EXCLUDE (line),
        last.last_seq IS NOT NULL AND last.last_seen >= n.first_new AS late
-FROM n LEFT JOIN last USING (line)""")
+FROM n LEFT JOIN last USING (line)""",
+    )
     n_touched = int(_scalar(con, "SELECT count(*) FROM dp_touched"))
     any_late = bool(_scalar(con, "SELECT count(*) FROM dp_touched WHERE late"))
-    con.execute(
+    _run(
+        con,
         f"CREATE OR REPLACE TEMP VIEW dp_fold_new AS SELECT o.* FROM {new} o "
-        "SEMI JOIN (SELECT line FROM dp_touched WHERE NOT late) k USING (line)"
+        "SEMI JOIN (SELECT line FROM dp_touched WHERE NOT late) k USING (line)",
     )
     # The new runs of appended lines, numbered on from the stored ones; the first continues
     # the stored last run where the fold would have (same handset, no silence over the gap).
-    con.execute(f"""
+    _run(
+        con,
+        f"""
 CREATE OR REPLACE TEMP TABLE dp_appended AS
 WITH f AS ({fold_sql("dp_fold_new")}),
 j AS (
@@ -660,7 +692,8 @@ SELECT line,
        last_date,
        observations + CASE WHEN merged AND seq = 1 THEN t_observations ELSE 0 END AS observations,
        merged AND seq = 1 AS continues
-FROM j""")
+FROM j""",
+    )
     # Stored runs kept: all but those of late lines and the last runs that were continued.
     parts = [
         f"SELECT {cols} FROM dp_appended",
@@ -669,17 +702,22 @@ FROM j""")
         "ANTI JOIN (SELECT line, seq FROM dp_appended WHERE continues) c USING (line, seq)",
     ]
     if any_late:
-        con.execute(
+        _run(
+            con,
             f"CREATE OR REPLACE TEMP VIEW dp_fold_late AS SELECT o.* FROM read_parquet("
             f"{_paths_sql(tx.files('observations'))}) o "
-            "SEMI JOIN (SELECT line FROM dp_touched WHERE late) k USING (line)"
+            "SEMI JOIN (SELECT line FROM dp_touched WHERE late) k USING (line)",
         )
         parts.append(f"SELECT {cols} FROM ({fold_sql('dp_fold_late')})")
     union = " UNION ALL ".join(f"({q})" for q in parts)
-    con.execute(f"COPY (SELECT {typed} FROM ({union})) TO {_lit(out)} (FORMAT parquet, COMPRESSION zstd)")
+    _run(
+        con,
+        f"COPY (SELECT {typed} FROM ({union})) TO {_lit(out)} (FORMAT parquet, COMPRESSION zstd)",
+    )
     tx.replace("tenures", [out])
-    con.execute(
+    _run(
+        con,
         "DROP VIEW IF EXISTS dp_fold_new; DROP VIEW IF EXISTS dp_fold_late; "
-        "DROP TABLE IF EXISTS dp_touched; DROP TABLE IF EXISTS dp_appended"
+        "DROP TABLE IF EXISTS dp_touched; DROP TABLE IF EXISTS dp_appended",
     )
     return n_touched

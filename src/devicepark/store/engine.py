@@ -68,7 +68,7 @@ def connect(
     engine = (engine or os.environ.get("DEVICEPARK_ENGINE") or "duckdb").strip().lower()
     if engine == "duckdb":
         con = ibis.duckdb.connect(**_duckdb_config(memory_limit, threads))
-        con.raw_sql(QUIET)
+        con.raw_sql(QUIET).fetchall()  # drained: DuckDB 2 keeps open results
         return con
     if engine == "spark":
         return _spark(spark_master, spark_conf or {}, memory_limit)

@@ -19,7 +19,10 @@ CATALOG = pa.schema(
         ("brand", pa.string()),  # normalised marketed brand (Redmi, POCO, ...)
         ("model", pa.string()),
         ("marketing_name", pa.string()),
-        ("device_type", pa.string()),  # smartphone | feature phone | tablet | modem/dongle | module/IoT | wearable | other
+        (
+            "device_type",
+            pa.string(),
+        ),  # smartphone | feature phone | tablet | modem/dongle | module/IoT | wearable | other
         ("os", pa.string()),
         ("release_year", pa.int32()),
         ("manufacturer_raw", pa.string()),

@@ -53,7 +53,9 @@ class StoreConfig:
         try:
             zoneinfo.ZoneInfo(self.timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"unknown time zone {self.timezone!r} (an IANA name such as Europe/Paris)") from None
+            raise ConfigError(
+                f"unknown time zone {self.timezone!r} (an IANA name such as Europe/Paris)"
+            ) from None
         if not 0 < int(self.tenure_gap_days) <= 3660:
             raise ConfigError(f"tenure_gap_days must lie in 1..3660, got {self.tenure_gap_days}")
         if not re.fullmatch(r"[1-9][0-9]{0,2}", str(self.country_code)):
@@ -65,7 +67,9 @@ class Manifest:
     version: int = 0
     config: StoreConfig = field(default_factory=StoreConfig)
     tables: dict[str, list[str]] = field(default_factory=dict)
-    previous: list[str] = field(default_factory=list)  # files of the previous version, kept one commit
+    previous: list[str] = field(
+        default_factory=list
+    )  # files of the previous version, kept one commit
     committed_at: str | None = None
 
     def to_json(self) -> str:
@@ -86,7 +90,9 @@ class Manifest:
         except json.JSONDecodeError as exc:
             raise StoreError(f"{where}: manifest is not valid JSON ({exc.msg})") from None
         if data.get("format") != FORMAT:
-            raise StoreError(f"{where}: not a devicepark store manifest (format {data.get('format')!r})")
+            raise StoreError(
+                f"{where}: not a devicepark store manifest (format {data.get('format')!r})"
+            )
         return cls(
             version=int(data["version"]),
             config=StoreConfig(**data.get("config", {})),
@@ -229,7 +235,9 @@ class Transaction:
     def write(self, table: str, data: pa.Table, *, replace: bool = False) -> None:
         """Write an Arrow table (cast to the table's schema) as one new file."""
         path = self.new_path(table)
-        pq.write_table(data.select(SCHEMAS[table].names).cast(SCHEMAS[table]), path, compression="zstd")
+        pq.write_table(
+            data.select(SCHEMAS[table].names).cast(SCHEMAS[table]), path, compression="zstd"
+        )
         if replace:
             self.replace(table, [path])
         else:

@@ -218,12 +218,12 @@ class Mixes:
         age0 = first_month - world.model_release
         self.model_installed = world.model_weight * _model_installed_profile(age0, module)
         # vendor availability: some model of the vendor is on sale
-        avail = np.zeros((n_months, nv))
-        np.add.at(avail.T, world.model_vendor, self.model_new.T)
-        avail = avail > 0
-        avail0 = np.zeros(nv)
-        np.add.at(avail0, world.model_vendor, self.model_installed)
-        avail0 = avail0 > 0
+        weight = np.zeros((n_months, nv))
+        np.add.at(weight.T, world.model_vendor, self.model_new.T)
+        avail = weight > 0
+        weight0 = np.zeros(nv)
+        np.add.at(weight0, world.model_vendor, self.model_installed)
+        avail0 = weight0 > 0
         anchors = _anchor_months()
         base_new = np.zeros((n_months, nv))
         base_inst = np.zeros(nv)
