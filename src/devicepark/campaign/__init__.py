@@ -2,8 +2,10 @@
 (audience) and what the promotion did (measure).
 
 Entry points: ``load_campaign``, ``check_campaign``, ``offers_at`` (here);
-``audience.build_audience``, ``measure.measure`` and the pure ``effect.estimate_effect`` (import
-them from their modules: they pull in Ibis and statsmodels); CLI: ``devicepark campaign``.
+the expressions of ``audience`` and ``measure`` and the pure ``effect.estimate_effect`` (import
+them from their modules: they pull in Ibis and statsmodels), which
+``devicepark.answers.audience`` and ``devicepark.answers.measure`` execute; CLI:
+``devicepark campaign``.
 """
 
 from devicepark.campaign.offers import offers_at, parse_at

@@ -172,10 +172,3 @@ def audience_counts(table: pa.Table) -> list[dict[str, Any]]:
         }
     )
     return rows
-
-
-def build_audience(
-    con: ibis.BaseBackend, tables: Tables, campaign: Campaign, key: bytes, lookback_days: int = 30
-) -> pa.Table:
-    """Execute ``eligible_lines`` on ``con`` and assign groups (for the faces)."""
-    return assign(con.to_pyarrow(eligible_lines(tables, campaign, lookback_days)), campaign, key)

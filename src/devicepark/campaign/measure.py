@@ -27,7 +27,7 @@ from ibis.expr.types import Table
 from devicepark.base.adds import daily_adds
 from devicepark.base.common import catalog_latest
 from devicepark.base.snapshot import device_at
-from devicepark.campaign.effect import MAX_PRE_WEEKS, estimate_effect
+from devicepark.campaign.effect import MAX_PRE_WEEKS
 from devicepark.campaign.spec import Campaign
 from devicepark.errors import ConfigError
 from devicepark.store.engine import Tables
@@ -162,41 +162,3 @@ def measure_answer(
         "placebo_false_positive_rate": effect["placebo_false_positive_rate"],
         "holdout": holdout,
     }
-
-
-def measure(
-    con: ibis.BaseBackend,
-    tables: Tables,
-    campaign: Campaign,
-    *,
-    audience: pa.Table | None = None,
-    after_days: int = 21,
-    pre_weeks: int = MAX_PRE_WEEKS,
-    lookback_days: int = 30,
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Execute the queries and the model: (the JSON answer, details for the table view)."""
-    t = tables.tenures
-    span = con.to_pyarrow(t.aggregate(lo=t.first_date.min(), hi=t.last_date.max())).to_pylist()
-    if not span or span[0]["hi"] is None:
-        raise ConfigError("the store has no observations yet; ingest some first")
-    d1, d2 = measure_span(campaign, span[0]["lo"], span[0]["hi"], after_days, lookback_days)
-    entries = con.to_pyarrow(
-        adds_expr(tables, campaign, d1, d2, "entries", lookback_days)
-    ).to_pylist()
-    changes = None
-    if not any(r["operator_brand"] not in campaign.operator_brands for r in entries):
-        changes = con.to_pyarrow(
-            adds_expr(tables, campaign, d1, d2, "changes", lookback_days)
-        ).to_pylist()
-    frame, control = daily_frame(entries, changes, campaign, d1, d2)
-    effect = estimate_effect(
-        frame, campaign.first_day, campaign.last_day, pre_weeks=pre_weeks, after_days=after_days
-    )
-    holdout = None
-    if audience is not None:
-        rows = con.to_pyarrow(
-            adopters_expr(tables, audience, campaign, d2, lookback_days)
-        ).to_pylist()
-        holdout = holdout_answer(rows, d2)
-    details = {**effect["details"], "control_series": control}
-    return measure_answer(campaign, effect, holdout), details

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
+import inspect
 import io
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar, cast
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
+from devicepark.base.common import BY_KEYS, UNITS
 from devicepark.jsonout import dumps
+from devicepark.questions import CLI, EngineOptions
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -34,14 +38,69 @@ class TableOrJson(StrEnum):
     json = "json"
 
 
+class TextOrJson(StrEnum):
+    text = "text"
+    json = "json"
+
+
 class Engine(StrEnum):
     duckdb = "duckdb"
     spark = "spark"
 
 
-# Reusable option declarations (Annotated aliases keep signatures short and consistent).
+class Lang(StrEnum):
+    fr = "fr"
+    en = "en"
+
+
+def _keys(keys: Sequence[str]) -> str:
+    return ", ".join(keys)
+
+
+# Every option used by more than one command is declared here, once (Annotated aliases keep the
+# signatures short and the names, help texts and defaults the same everywhere).
 StoreOpt = Annotated[Path, typer.Option("--store", help="Store directory.", show_default=False)]
 FormatOpt = Annotated[Format, typer.Option("--format", help="table, json or csv.")]
+TableJsonOpt = Annotated[TableOrJson, typer.Option("--format", help="table or json.")]
+TextJsonOpt = Annotated[TextOrJson, typer.Option("--format", help="text or json.")]
+AsOfOpt = Annotated[str, typer.Option("--as-of", help="Date D (YYYY-MM-DD).", show_default=False)]
+FromOpt = Annotated[
+    str, typer.Option("--from", help="First date (YYYY-MM-DD).", show_default=False)
+]
+ToOpt = Annotated[str, typer.Option("--to", help="Last date (YYYY-MM-DD).", show_default=False)]
+ByOpt = Annotated[str, typer.Option("--by", help=f"Comma list among {_keys(BY_KEYS)}.")]
+UnitOpt = Annotated[str, typer.Option("--unit", help=f"{_keys(UNITS[:-1])} or {UNITS[-1]}.")]
+EveryOpt = Annotated[str, typer.Option("--every", help="day, week (Sundays) or month (last days).")]
+LookbackOpt = Annotated[
+    int, typer.Option("--lookback-days", help="Days of observations that identify a device.")
+]
+M2mOpt = Annotated[
+    bool, typer.Option("--include-m2m", help="Count M2M SIMs too (excluded by default).")
+]
+VendorOpt = Annotated[
+    str, typer.Option("--vendor", help="Vendor, e.g. Xiaomi.", show_default=False)
+]
+LangOpt = Annotated[Lang, typer.Option("--lang", help="fr or en.")]
+OperatorOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--operator",
+        help="Operator name in the text (default: the store's operator brands, joined).",
+        show_default=False,
+    ),
+]
+ThresholdOpt = Annotated[
+    int, typer.Option("--threshold", help="Counts under this many lines are hidden.", min=1)
+]
+EpsilonOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--epsilon",
+        help="Add Laplace noise (OpenDP) with this privacy budget; recorded in the store's "
+        "privacy ledger.",
+        show_default=False,
+    ),
+]
 EngineOpt = Annotated[
     Engine | None,
     typer.Option(
@@ -58,6 +117,37 @@ MemoryLimitOpt = Annotated[
     str | None,
     typer.Option("--memory-limit", help="Engine memory limit, e.g. 4GB (DuckDB's memory_limit)."),
 ]
+_ENGINE_PARAMS = (
+    ("engine", EngineOpt),
+    ("spark_master", SparkMasterOpt),
+    ("spark_conf", SparkConfOpt),
+    ("memory_limit", MemoryLimitOpt),
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def with_engine(func: F) -> F:
+    """Give a command the four engine options (--engine, --spark-master, --spark-conf,
+    --memory-limit), declared here once; the command receives them as one ``engine:
+    EngineOptions`` argument."""
+    sig = inspect.signature(func, eval_str=True)
+    params = [p for p in sig.parameters.values() if p.name != "engine"]
+    extra = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=ann)
+        for name, ann in _ENGINE_PARAMS
+    ]
+
+    @functools.wraps(func)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        raw = {name: kwargs.pop(name, None) for name, _ in _ENGINE_PARAMS}
+        engine = raw["engine"]
+        raw["engine"] = engine.value if isinstance(engine, Engine) else engine
+        return func(*args, engine=EngineOptions.parse(**raw, names=CLI), **kwargs)
+
+    command.__signature__ = sig.replace(parameters=[*params, *extra])  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in [*params, *extra]}
+    return cast(F, command)
 
 
 def print_json(obj: Any) -> None:
@@ -96,45 +186,24 @@ def percent(x: float | None, digits: int = 2) -> str:
     return "" if x is None else f"{100 * x:.{digits}f} %"
 
 
-def spark_conf_dict(items: list[str] | None) -> dict[str, str]:
-    conf = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise typer.BadParameter(f"--spark-conf takes KEY=VALUE, got {item!r}")
-        conf[key.strip()] = value.strip()
-    return conf
-
-
-def connect_engine(
-    engine: Engine | None,
-    spark_master: str | None,
-    spark_conf: list[str] | None,
-    memory_limit: str | None,
-) -> Any:
+def connect_engine(opts: EngineOptions) -> Any:
     """The Ibis backend the engine options ask for (DuckDB unless --engine/DEVICEPARK_ENGINE)."""
     from devicepark.store import connect
 
     return connect(
-        engine.value if engine is not None else None,
-        memory_limit=memory_limit,
-        spark_master=spark_master,
-        spark_conf=spark_conf_dict(spark_conf),
+        opts.engine,
+        memory_limit=opts.memory_limit,
+        spark_master=opts.spark_master,
+        spark_conf=dict(opts.spark_conf),
     )
 
 
-def open_store(
-    store: Path,
-    engine: Engine | None,
-    spark_master: str | None,
-    spark_conf: list[str] | None,
-    memory_limit: str | None,
-) -> tuple[Any, Any, Any]:
+def open_store(store: Path, opts: EngineOptions) -> tuple[Any, Any, Any]:
     """(store, backend, tables) for a query command."""
     from devicepark.store import Store, open_tables
 
     st = Store.open(store)
-    con = connect_engine(engine, spark_master, spark_conf, memory_limit)
+    con = connect_engine(opts)
     return st, con, open_tables(con, st)
 
 

@@ -9,19 +9,18 @@ from typing import Annotated, Any
 import typer
 
 from devicepark.cli._common import (
-    EngineOpt,
-    MemoryLimitOpt,
-    SparkConfOpt,
-    SparkMasterOpt,
     StoreOpt,
+    TableJsonOpt,
     TableOrJson,
     open_store,
     out,
     print_json,
     print_table,
     progress_bar,
+    with_engine,
 )
 from devicepark.errors import ConfigError
+from devicepark.questions import EngineOptions, MeasureQuestion
 
 FileArg = Annotated[Path, typer.Argument(help="Campaign file (TOML).", show_default=False)]
 
@@ -51,9 +50,7 @@ def check(
             "--store", help="Store whose TAC catalog the offers' models are checked against."
         ),
     ] = None,
-    fmt: Annotated[
-        TableOrJson, typer.Option("--format", help="table or json.")
-    ] = TableOrJson.table,
+    fmt: TableJsonOpt = TableOrJson.table,
 ) -> None:
     """Validate a campaign file and summarise it; warn about models missing from the catalog."""
     from devicepark.campaign.spec import check_campaign, load_campaign
@@ -133,9 +130,7 @@ def offers(
     channel: Annotated[
         Channel | None, typer.Option("--channel", help="store or online (default: best of both).")
     ] = None,
-    fmt: Annotated[
-        TableOrJson, typer.Option("--format", help="table or json.")
-    ] = TableOrJson.table,
+    fmt: TableJsonOpt = TableOrJson.table,
 ) -> None:
     """The price to charge at an instant: best single discount per model unless stack = true."""
     from devicepark.campaign.offers import offers_at, parse_at
@@ -165,6 +160,7 @@ def offers(
         print_table(rows, cols, right=["list_price", "discount", "price"])
 
 
+@with_engine
 def audience(
     file: FileArg,
     store: StoreOpt,
@@ -175,25 +171,22 @@ def audience(
         Path | None,
         typer.Option("--key-file", help="Key file (else DEVICEPARK_KEY) for the holdout hash."),
     ] = None,
-    fmt: Annotated[
-        TableOrJson, typer.Option("--format", help="table or json.")
-    ] = TableOrJson.table,
-    engine: EngineOpt = None,
-    spark_master: SparkMasterOpt = None,
-    spark_conf: SparkConfOpt = None,
-    memory_limit: MemoryLimitOpt = None,
+    fmt: TableJsonOpt = TableOrJson.table,
+    *,
+    engine: EngineOptions,
 ) -> None:
     """Write the eligible lines at the campaign start (pseudonyms only), split treatment/holdout."""
     import pyarrow.parquet as pq
 
-    from devicepark.campaign.audience import audience_counts, build_audience
+    from devicepark import answers
+    from devicepark.campaign.audience import audience_counts
     from devicepark.campaign.spec import load_campaign
     from devicepark.ingest.pseudonym import load_key
 
     campaign = load_campaign(file)
     key = load_key(key_file)
-    _, con, tables = open_store(store, engine, spark_master, spark_conf, memory_limit)
-    table = build_audience(con, tables, campaign, key)
+    _, con, tables = open_store(store, engine)
+    table = answers.audience(con, tables, campaign, key)
     if out_file.suffix.lower() != ".parquet":
         raise ConfigError(f"--out: {out_file} must be a .parquet file")
     out_file.parent.mkdir(parents=True, exist_ok=True)
@@ -225,6 +218,7 @@ def audience(
     )
 
 
+@with_engine
 def measure(
     file: FileArg,
     store: StoreOpt,
@@ -238,18 +232,14 @@ def measure(
         int,
         typer.Option("--after-days", help="Days watched after the window (14-28).", min=14, max=28),
     ] = 21,
-    fmt: Annotated[
-        TableOrJson, typer.Option("--format", help="table or json.")
-    ] = TableOrJson.table,
-    engine: EngineOpt = None,
-    spark_master: SparkMasterOpt = None,
-    spark_conf: SparkConfOpt = None,
-    memory_limit: MemoryLimitOpt = None,
+    fmt: TableJsonOpt = TableOrJson.table,
+    *,
+    engine: EngineOptions,
 ) -> None:
     """Estimate the campaign's effect on the vendor's daily gross adds, with 95 % intervals."""
     import pyarrow.parquet as pq
 
-    from devicepark.campaign.measure import measure as run_measure
+    from devicepark import answers
     from devicepark.campaign.spec import load_campaign
 
     campaign = load_campaign(file)
@@ -268,12 +258,11 @@ def measure(
                 f"--audience: {audience_file} was drawn for campaign {', '.join(sorted(ids))}, "
                 f"not {campaign.id}"
             )
-    _, con, tables = open_store(store, engine, spark_master, spark_conf, memory_limit)
+    q = MeasureQuestion(campaign, after_days=after_days, audience=audience_table)
+    _, con, tables = open_store(store, engine)
     with progress_bar() as cb:
         cb("measure", 0, 1)
-        answer, details = run_measure(
-            con, tables, campaign, audience=audience_table, after_days=after_days
-        )
+        answer, details = answers.measure(con, tables, q)
         cb("measure", 1, 1)
     if fmt is TableOrJson.json:
         print_json(answer)

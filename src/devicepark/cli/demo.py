@@ -44,6 +44,7 @@ def demo(
 ) -> None:
     """Run synth, then ingest, then base on 2022-02-03, and print the vendor table and headline."""
     from devicepark.answers import base
+    from devicepark.questions import BaseQuestion
     from devicepark.ingest.pseudonym import load_key, new_key
     from devicepark.ingest.run import ingest
     from devicepark.publish import locale
@@ -97,7 +98,7 @@ def demo(
         t0 = time.perf_counter()
         cb("base", 0, 1)
         con = connect("duckdb")
-        answer = base(con, open_tables(con, Store.open(store_dir)), day, by=["vendor"])
+        answer = base(con, open_tables(con, Store.open(store_dir)), BaseQuestion(day))
         cb("base", 1, 1)
         timings["base"] = time.perf_counter() - t0
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,22 +9,24 @@ from typing import Annotated, Any
 import typer
 
 from devicepark.cli._common import (
-    EngineOpt,
     Format,
-    MemoryLimitOpt,
-    SparkConfOpt,
-    SparkMasterOpt,
+    FormatOpt,
+    LookbackOpt,
+    M2mOpt,
     StoreOpt,
+    TableJsonOpt,
     TableOrJson,
-    connect_engine,
+    open_store,
     out,
     percent,
     print_csv,
     print_json,
     print_table,
     thousands,
+    with_engine,
 )
 from devicepark.errors import ConfigError
+from devicepark.questions import ClaimQuestion, CompareQuestion, EngineOptions
 
 
 class Kind(StrEnum):
@@ -54,29 +55,6 @@ def register(app: typer.Typer) -> None:
     claim = typer.Typer(help="Public claims: does the store support them?", no_args_is_help=True)
     claim.command("check")(check)
     app.add_typer(claim, name="claim")
-
-
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"{option} takes a date YYYY-MM-DD, not {value!r}") from None
-
-
-M2mOpt = Annotated[
-    bool, typer.Option("--include-m2m", help="Count M2M SIMs too (excluded by default).")
-]
-LookbackOpt = Annotated[
-    int, typer.Option("--lookback-days", help="Days of observations that identify a device.")
-]
-
-
-def _connect(
-    engine: Any, spark_master: str | None, spark_conf: list[str] | None, memory_limit: str | None
-) -> Any:
-    return connect_engine(engine, spark_master, spark_conf, memory_limit)
 
 
 def _vendor(name: str) -> str:
@@ -181,6 +159,7 @@ COMPARE_COLUMNS = [
 ]
 
 
+@with_engine
 def compare(
     store: StoreOpt,
     market: Annotated[
@@ -195,56 +174,20 @@ def compare(
     every: Annotated[Every, typer.Option("--every", help="Series step.")] = Every.month,
     lookback_days: LookbackOpt = 30,
     include_m2m: M2mOpt = False,
-    engine: EngineOpt = None,
-    spark_master: SparkMasterOpt = None,
-    spark_conf: SparkConfOpt = None,
-    memory_limit: MemoryLimitOpt = None,
-    fmt: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
+    fmt: FormatOpt = Format.table,
+    *,
+    engine: EngineOptions,
 ) -> None:
     """Per vendor: base share, market share, index (base / market x 100) and gap in lines."""
-    from devicepark.market.compare import compare_store, series_store
-    from devicepark.market.table import load
-    from devicepark.store import Store
+    from devicepark import answers
 
-    day, d1, d2 = _date(as_of, "--as-of"), _date(start, "--from"), _date(stop, "--to")
-    if (d1 is None) != (d2 is None):
-        raise ConfigError("--from and --to go together")
-    if day is None and d1 is None:
-        raise ConfigError("give --as-of D, or --from D1 --to D2 for a series")
-    if day is not None and d1 is not None:
-        raise ConfigError("give either --as-of or --from/--to, not both")
-    st = Store.open(store)
-    shares = load(st, market)
-    con = _connect(engine, spark_master, spark_conf, memory_limit)
     by_col = by.value if by else None
-    result: dict[str, Any]
-    if day is not None:
-        result = compare_store(
-            con,
-            st,
-            shares,
-            market=market,
-            as_of=day,
-            by=by_col,
-            lookback_days=lookback_days,
-            include_m2m=include_m2m,
-        )
-        points = [result]
-    else:
-        assert d1 is not None and d2 is not None
-        result = series_store(
-            con,
-            st,
-            shares,
-            market=market,
-            start=d1,
-            stop=d2,
-            every=every.value,
-            by=by_col,
-            lookback_days=lookback_days,
-            include_m2m=include_m2m,
-        )
-        points = result["points"]
+    q = CompareQuestion.parse(
+        market, as_of, start, stop, every.value, by_col, lookback_days, include_m2m
+    )
+    _, con, tables = open_store(store, engine)
+    result = answers.compare(con, tables, q)
+    points = [result] if q.as_of is not None else result["points"]
     if fmt is Format.json:
         print_json(result)
         return
@@ -279,6 +222,7 @@ def compare(
 # -- claim check --------------------------------------------------------------------------------
 
 
+@with_engine
 def check(
     store: StoreOpt,
     vendor: Annotated[
@@ -302,34 +246,18 @@ def check(
     ] = 0.01,
     lookback_days: LookbackOpt = 30,
     include_m2m: M2mOpt = False,
-    engine: EngineOpt = None,
-    spark_master: SparkMasterOpt = None,
-    spark_conf: SparkConfOpt = None,
-    memory_limit: MemoryLimitOpt = None,
-    fmt: Annotated[
-        TableOrJson, typer.Option("--format", help="table or json.")
-    ] = TableOrJson.table,
+    fmt: TableJsonOpt = TableOrJson.table,
+    *,
+    engine: EngineOptions,
 ) -> None:
     """Whether the store supports a public claim; exit 0 whatever the verdict (it is a report)."""
-    from devicepark.market.claim import claim_store
-    from devicepark.store import Store
+    from devicepark import answers
 
-    day = _date(as_of, "--as-of")
-    assert day is not None
-    st = Store.open(store)
-    con = _connect(engine, spark_master, spark_conf, memory_limit)
-    report = claim_store(
-        con,
-        st,
-        vendor=_vendor(vendor),
-        as_of=day,
-        count=count,
-        of=of,
-        share=None if share is None else share / 100,
-        tolerance=tolerance,
-        lookback_days=lookback_days,
-        include_m2m=include_m2m,
+    q = ClaimQuestion.parse(
+        _vendor(vendor), count, as_of, of, share, tolerance, lookback_days, include_m2m
     )
+    _, con, tables = open_store(store, engine)
+    report = answers.claim(con, tables, q)
     if fmt is TableOrJson.json:
         print_json(report)
         return

@@ -4,19 +4,24 @@ answers of ``devicepark.answers`` and render them as a table, JSON or CSV.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from devicepark.cli._common import (
-    EngineOpt,
+    AsOfOpt,
+    ByOpt,
+    EveryOpt,
     Format,
     FormatOpt,
-    MemoryLimitOpt,
-    SparkConfOpt,
-    SparkMasterOpt,
+    FromOpt,
+    LookbackOpt,
+    M2mOpt,
     StoreOpt,
+    ToOpt,
+    UnitOpt,
+    VendorOpt,
+    err,
     open_store,
     out,
     percent,
@@ -24,39 +29,16 @@ from devicepark.cli._common import (
     print_json,
     print_table,
     thousands,
+    with_engine,
 )
-
-AsOfOpt = Annotated[str, typer.Option("--as-of", help="Date D (YYYY-MM-DD).", show_default=False)]
-FromOpt = Annotated[
-    str, typer.Option("--from", help="First date (YYYY-MM-DD).", show_default=False)
-]
-ToOpt = Annotated[str, typer.Option("--to", help="Last date (YYYY-MM-DD).", show_default=False)]
-ByOpt = Annotated[
-    str,
-    typer.Option(
-        "--by",
-        help="Comma list among vendor, brand, model, device_type, operator_brand, "
-        "segment, plan, region, device_age.",
-    ),
-]
-UnitOpt = Annotated[str, typer.Option("--unit", help="lines, customers or handsets.")]
-LookbackOpt = Annotated[
-    int, typer.Option("--lookback-days", help="Days of observations that identify a device.")
-]
-M2mOpt = Annotated[
-    bool, typer.Option("--include-m2m", help="Count M2M SIMs too (excluded by default).")
-]
-
-
-def _open(
-    store: Path,
-    engine: Any,
-    spark_master: str | None,
-    spark_conf: list[str] | None,
-    memory_limit: str | None,
-) -> tuple[Any, Any]:
-    _, con, tables = open_store(store, engine, spark_master, spark_conf, memory_limit)
-    return con, tables
+from devicepark.questions import (
+    AddsQuestion,
+    BaseQuestion,
+    EngineOptions,
+    MilestonesQuestion,
+    SeriesQuestion,
+    SwitchesQuestion,
+)
 
 
 def _group_rows(groups: list[dict[str, Any]], by: list[str], unit: str) -> list[dict[str, Any]]:
@@ -81,6 +63,7 @@ def _flat_points(answer: dict[str, Any], unit: str) -> list[dict[str, Any]]:
     return rows
 
 
+@with_engine
 def base(
     store: StoreOpt,
     as_of: AsOfOpt,
@@ -89,18 +72,16 @@ def base(
     lookback_days: LookbackOpt = 30,
     include_m2m: M2mOpt = False,
     fmt: FormatOpt = Format.table,
-    engine: EngineOpt = None,
-    spark_master: SparkMasterOpt = None,
-    spark_conf: SparkConfOpt = None,
-    memory_limit: MemoryLimitOpt = None,
+    *,
+    engine: EngineOptions,
 ) -> None:
     """The installed base at one date, by vendor (or other keys)."""
     from devicepark import answers
-    from devicepark.base.common import as_date, parse_by, parse_unit
 
-    day, keys, unit = as_date(as_of, "--as-of"), parse_by(by), parse_unit(unit)
-    con, tables = _open(store, engine, spark_master, spark_conf, memory_limit)
-    a = answers.base(con, tables, day, keys, unit, lookback_days, include_m2m)
+    q = BaseQuestion.parse(as_of, by, unit, lookback_days, include_m2m)
+    keys, unit = list(q.by), q.unit
+    _, con, tables = open_store(store, engine)
+    a = answers.base(con, tables, q)
     if fmt == Format.json:
         print_json(a)
         return
@@ -129,32 +110,27 @@ def base(
     )
 
 
+@with_engine
 def series(
     store: StoreOpt,
     d1: FromOpt,
     d2: ToOpt,
-    every: Annotated[
-        str, typer.Option("--every", help="day, week (Sundays) or month (last days).")
-    ] = "day",
+    every: EveryOpt = "day",
     by: ByOpt = "vendor",
     unit: UnitOpt = "lines",
     lookback_days: LookbackOpt = 30,
     include_m2m: M2mOpt = False,
     fmt: FormatOpt = Format.table,
-    engine: EngineOpt = None,
-    spark_master: SparkMasterOpt = None,
-    spark_conf: SparkConfOpt = None,
-    memory_limit: MemoryLimitOpt = None,
+    *,
+    engine: EngineOptions,
 ) -> None:
     """The installed base on every day, each Sunday or each month's last day of a period."""
     from devicepark import answers
-    from devicepark.base.common import parse_by, parse_unit
-    from devicepark.base.series import point_dates
 
-    keys, unit = parse_by(by), parse_unit(unit)
-    point_dates(d1, d2, every)  # checks dates and period before connecting
-    con, tables = _open(store, engine, spark_master, spark_conf, memory_limit)
-    a = answers.series(con, tables, d1, d2, every, keys, unit, lookback_days, include_m2m)
+    q = SeriesQuestion.parse(d1, d2, every, by, unit, lookback_days, include_m2m)
+    keys, unit = list(q.by), q.unit
+    _, con, tables = open_store(store, engine)
+    a = answers.series(con, tables, q)
     if fmt == Format.json:
         print_json(a)
         return
@@ -191,6 +167,7 @@ def series(
     )
 
 
+@with_engine
 def switches(
     store: StoreOpt,
     d1: FromOpt,
@@ -199,20 +176,16 @@ def switches(
     lookback_days: LookbackOpt = 30,
     include_m2m: M2mOpt = False,
     fmt: FormatOpt = Format.table,
-    engine: EngineOpt = None,
-    spark_master: SparkMasterOpt = None,
-    spark_conf: SparkConfOpt = None,
-    memory_limit: MemoryLimitOpt = None,
+    *,
+    engine: EngineOptions,
 ) -> None:
     """Switching flows between two dates, and per vendor: gained, lost, kept, loyalty."""
     from devicepark import answers
-    from devicepark.base.common import as_date
-    from devicepark.base.switches import check_key
 
-    as_date(d1, "--from"), as_date(d2, "--to")
-    key = check_key(by)
-    con, tables = _open(store, engine, spark_master, spark_conf, memory_limit)
-    a = answers.switches(con, tables, d1, d2, key, lookback_days, include_m2m)
+    q = SwitchesQuestion.parse(d1, d2, by, lookback_days, include_m2m)
+    key = q.by
+    _, con, tables = open_store(store, engine)
+    a = answers.switches(con, tables, q)
     if fmt == Format.json:
         print_json(a)
         return
@@ -243,6 +216,7 @@ def switches(
     )
 
 
+@with_engine
 def adds(
     store: StoreOpt,
     d1: FromOpt,
@@ -258,30 +232,16 @@ def adds(
     lookback_days: LookbackOpt = 30,
     include_m2m: M2mOpt = False,
     fmt: FormatOpt = Format.table,
-    engine: EngineOpt = None,
-    spark_master: SparkMasterOpt = None,
-    spark_conf: SparkConfOpt = None,
-    memory_limit: MemoryLimitOpt = None,
+    *,
+    engine: EngineOptions,
 ) -> None:
     """Daily gross adds: lines whose device changed to the vendor."""
     from devicepark import answers
-    from devicepark.base.adds import ADDS_KEYS
-    from devicepark.base.common import as_date, parse_by
 
-    as_date(d1, "--from"), as_date(d2, "--to")
-    keys = parse_by(by, ADDS_KEYS)
-    con, tables = _open(store, engine, spark_master, spark_conf, memory_limit)
-    a = answers.adds(
-        con,
-        tables,
-        d1,
-        d2,
-        vendor,
-        keys,
-        lookback_days,
-        include_m2m,
-        "changes" if changes else "entries",
-    )
+    q = AddsQuestion.parse(d1, d2, vendor, by, changes, lookback_days, include_m2m)
+    keys = list(q.by)
+    _, con, tables = open_store(store, engine)
+    a = answers.adds(con, tables, q)
     if fmt == Format.json:
         print_json(a)
         return
@@ -303,12 +263,11 @@ def adds(
     )
 
 
+@with_engine
 def milestones(
     store: StoreOpt,
-    vendor: Annotated[
-        str, typer.Option("--vendor", help="Vendor, e.g. Xiaomi.", show_default=False)
-    ],
-    every: Annotated[int, typer.Option("--every", help="Round step of the thresholds.")] = 250_000,
+    vendor: VendorOpt,
+    step: Annotated[int, typer.Option("--step", help="Round step of the thresholds.")] = 250_000,
     threshold: Annotated[
         list[int] | None, typer.Option("--threshold", help="A threshold; repeatable.")
     ] = None,
@@ -321,25 +280,21 @@ def milestones(
     lookback_days: LookbackOpt = 30,
     include_m2m: M2mOpt = False,
     fmt: FormatOpt = Format.table,
-    engine: EngineOpt = None,
-    spark_master: SparkMasterOpt = None,
-    spark_conf: SparkConfOpt = None,
-    memory_limit: MemoryLimitOpt = None,
+    every: Annotated[
+        int | None, typer.Option("--every", hidden=True, help="Deprecated name of --step.")
+    ] = None,
+    *,
+    engine: EngineOptions,
 ) -> None:
     """When the vendor crossed each round threshold, and when it should cross the next."""
     from devicepark import answers
-    from devicepark.base.common import as_date
-    from devicepark.errors import ConfigError
 
-    if every <= 0:
-        raise ConfigError(f"--every must be positive, got {every}")
-    for value, name in ((d1, "--from"), (d2, "--to")):
-        if value is not None:
-            as_date(value, name)
-    con, tables = _open(store, engine, spark_master, spark_conf, memory_limit)
-    a = answers.milestones(
-        con, tables, vendor, every, threshold, d1, d2, lookback_days, include_m2m
-    )
+    if every is not None:  # the former name of --step (--every is a period in series)
+        err.print("warning: milestones --every is deprecated; use --step")
+        step = every
+    q = MilestonesQuestion.parse(vendor, step, threshold, d1, d2, lookback_days, include_m2m)
+    _, con, tables = open_store(store, engine)
+    a = answers.milestones(con, tables, q)
     if fmt == Format.json:
         print_json(a)
         return

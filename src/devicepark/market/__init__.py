@@ -1,12 +1,13 @@
 """Market context: import market-share tables, compare our base with them, check public claims.
 
 Entry points: ``read_market`` (a file in, shares and notices out), ``save``/``load`` (the store's
-``market`` table), ``compare`` (base vs market), ``check_claim`` (a public claim). The CLI is
+``market`` table), ``compare`` (base vs market), ``check_claim`` (a public claim), all pure;
+``devicepark.answers.compare`` and ``devicepark.answers.claim`` run them on a store. The CLI is
 ``devicepark market import|compare`` and ``devicepark claim check`` (``devicepark.cli.market``).
 """
 
-from devicepark.market.claim import Measured, check_claim, claim_store, measure, round_figure
-from devicepark.market.compare import compare, compare_series, compare_store, series_store
+from devicepark.market.claim import Measured, check_claim, measure, round_figure
+from devicepark.market.compare import compare, compare_series
 from devicepark.market.periods import Period, parse_period, period_for
 from devicepark.market.reader import MarketFile, Notice, Share, read_market
 from devicepark.market.table import KINDS, MARKET, load, names, save
@@ -20,10 +21,8 @@ __all__ = [
     "Period",
     "Share",
     "check_claim",
-    "claim_store",
     "compare",
     "compare_series",
-    "compare_store",
     "load",
     "measure",
     "names",
@@ -32,5 +31,4 @@ __all__ = [
     "read_market",
     "round_figure",
     "save",
-    "series_store",
 ]

@@ -55,7 +55,6 @@ __all__ = [
     "Measured",
     "approx",
     "check_claim",
-    "claim_store",
     "floor_share",
     "measure",
     "round_figure",
@@ -260,37 +259,3 @@ def check_claim(
         "careful_text": text,
         "reasons": reasons,
     }
-
-
-def claim_store(
-    con: Any,
-    store: Any,
-    *,
-    vendor: str,
-    as_of: dt.date,
-    count: int,
-    of: int | None = None,
-    share: float | None = None,
-    tolerance: float = 0.01,
-    lookback_days: int = 30,
-    include_m2m: bool = False,
-) -> dict[str, Any]:
-    """``check_claim`` on an open store, through ``devicepark.answers.base`` (lines, customers)."""
-    from devicepark import answers
-    from devicepark.store import open_tables
-
-    tables = open_tables(con, store)
-    bases = [
-        answers.base(
-            con,
-            tables,
-            as_of,
-            by=["vendor"],
-            unit=unit,
-            lookback_days=lookback_days,
-            include_m2m=include_m2m,
-        )
-        for unit in ("lines", "customers")
-    ]
-    measured = measure(bases[0], bases[1], vendor)
-    return check_claim(vendor, as_of, count, measured, of=of, share=share, tolerance=tolerance)

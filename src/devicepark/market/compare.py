@@ -1,8 +1,7 @@
 """Our base against the market: per vendor, base share, market share, index and gap in lines.
 
 ``compare`` and ``compare_series`` are pure (base dicts and market shares in, the JSON contract
-out); ``compare_store`` and ``series_store`` are the faces' kit: they run the base through
-``devicepark.answers`` on an open connection.
+out); ``devicepark.answers.compare`` runs the base they need on a store.
 
 JSON (keys fixed)::
 
@@ -114,65 +113,3 @@ def compare_series(
         for p in series["points"]
     ]
     return {"market": market, "every": series["every"], "points": points}
-
-
-def _columns(by: str | None) -> list[str]:
-    return [by, "vendor"] if by else ["vendor"]
-
-
-def compare_store(
-    con: Any,
-    store: Any,
-    shares: Sequence[Share],
-    *,
-    market: str,
-    as_of: dt.date,
-    by: str | None = None,
-    lookback_days: int = 30,
-    include_m2m: bool = False,
-) -> dict[str, Any]:
-    """``compare`` on an open store, the base from ``devicepark.answers.base`` (unit lines)."""
-    from devicepark import answers
-    from devicepark.store import open_tables
-
-    base = answers.base(
-        con,
-        open_tables(con, store),
-        as_of,
-        by=_columns(by),
-        unit="lines",
-        lookback_days=lookback_days,
-        include_m2m=include_m2m,
-    )
-    return compare(base, shares, market=market, as_of=as_of, by=by)
-
-
-def series_store(
-    con: Any,
-    store: Any,
-    shares: Sequence[Share],
-    *,
-    market: str,
-    start: dt.date,
-    stop: dt.date,
-    every: str = "month",
-    by: str | None = None,
-    lookback_days: int = 30,
-    include_m2m: bool = False,
-) -> dict[str, Any]:
-    """``compare_series`` on an open store, the points from ``devicepark.answers.series``."""
-    from devicepark import answers
-    from devicepark.store import open_tables
-
-    series = answers.series(
-        con,
-        open_tables(con, store),
-        start,
-        stop,
-        every=every,
-        by=_columns(by),
-        unit="lines",
-        lookback_days=lookback_days,
-        include_m2m=include_m2m,
-    )
-    return compare_series(series, shares, market=market, by=by)

@@ -1,0 +1,46 @@
+"""The one place that executes queries.
+
+Every orchestration that runs a query lives here: the installed-base answers (``base``,
+``series``, ``switches``, ``adds``, ``milestones``), the report and dashboard figures
+(``report_data``, ``announce_data``), campaigns (``audience``, ``measure``) and the market
+(``compare``, ``claim``). Each takes ``(con, tables, question)``: a backend, the store's tables
+bound to it, and a validated question of ``devicepark.questions``; the faces (``cli``, ``api``)
+build the question, call one of these, and render what comes back. ``base/``, ``campaign/``,
+``market/`` and ``publish/`` stay pure.
+"""
+
+from devicepark.answers.campaign import audience, measure
+from devicepark.answers.market import claim, compare
+from devicepark.answers.publish import (
+    announce_data,
+    catalog_vendors,
+    operator_name,
+    report_data,
+)
+from devicepark.answers.queries import (
+    adds,
+    base,
+    data_span,
+    milestones,
+    rows,
+    series,
+    switches,
+)
+
+__all__ = [
+    "adds",
+    "announce_data",
+    "audience",
+    "base",
+    "catalog_vendors",
+    "claim",
+    "compare",
+    "data_span",
+    "measure",
+    "milestones",
+    "operator_name",
+    "report_data",
+    "rows",
+    "series",
+    "switches",
+]
