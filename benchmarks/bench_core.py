@@ -82,11 +82,12 @@ print(json.dumps({{"t": time.perf_counter() - t0}}))
 IBIS_BASE = """
 import json
 from devicepark.answers import base
+from devicepark.questions import BaseQuestion
 from devicepark.store import Store, connect, open_tables
 import time
 con = connect('duckdb')
 t0 = time.perf_counter()
-a = base(con, open_tables(con, Store.open({store!r})), '{as_of}', by=['vendor'])
+a = base(con, open_tables(con, Store.open({store!r})), BaseQuestion.parse('{as_of}'))
 got = {{g['vendor']: g['lines'] for g in a['groups']}} | {{'__total': a['total_lines']}}
 print(json.dumps({{"t": time.perf_counter() - t0, "a": got}}))
 """

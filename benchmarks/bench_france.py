@@ -138,20 +138,21 @@ print(json.dumps({{"t": time.perf_counter() - t0, "rows": sum(f['rows'] for f in
 IBIS = """
 import json, os, time
 from devicepark import answers
+from devicepark.questions import BaseQuestion, SeriesQuestion, SwitchesQuestion
 from devicepark.store import Store, connect, open_tables
 engine, query = {engine!r}, {query!r}
 con = connect(engine, memory_limit={mem!r}, spark_master='local[2]')
 tables = open_tables(con, Store.open({store!r}))
 t0 = time.perf_counter()
 if query == 'base':
-    a = answers.base(con, tables, {as_of!r}, by=['vendor'])
+    a = answers.base(con, tables, BaseQuestion.parse({as_of!r}, by=['vendor']))
     r = {{g['vendor']: g['lines'] for g in a['groups'] if g['lines']}} | {{'__total': a['total_lines']}}
 elif query == 'series':
-    a = answers.series(con, tables, {s1!r}, {s2!r}, 'day', ['vendor'])
+    a = answers.series(con, tables, SeriesQuestion.parse({s1!r}, {s2!r}, 'day', ['vendor']))
     r = {{str(p['date']): {{g['vendor']: g['lines'] for g in p['groups'] if g['lines']}}
          | {{'__total': p['total_lines']}} for p in a['points']}}
 else:
-    a = answers.switches(con, tables, {w1!r}, {w2!r}, 'vendor')
+    a = answers.switches(con, tables, SwitchesQuestion.parse({w1!r}, {w2!r}, 'vendor'))
     r = {{f"{{f['from_vendor']}} > {{f['to_vendor']}}": f['lines'] for f in a['flows'] if f['lines']}}
 t = time.perf_counter() - t0
 out = {{"t": t, "a": r}}

@@ -25,6 +25,7 @@ import numpy as np
 import pyarrow as pa
 
 from devicepark import answers
+from devicepark.questions import BaseQuestion, SeriesQuestion
 from devicepark.store import Store, StoreConfig, connect, open_tables
 from devicepark.store.schema import CATALOG, LINES, TENURES
 
@@ -185,24 +186,34 @@ def main() -> None:
 
     d, d1, d2 = "2022-02-03", "2021-01-01", "2022-12-31"
     runs = [
-        ("base, one date, by vendor", lambda: answers.base(con, tables, d, "vendor")),
-        ("base, one date, by device_age", lambda: answers.base(con, tables, d, "device_age")),
+        (
+            "base, one date, by vendor",
+            lambda: answers.base(con, tables, BaseQuestion.parse(d, "vendor")),
+        ),
+        (
+            "base, one date, by device_age",
+            lambda: answers.base(con, tables, BaseQuestion.parse(d, "device_age")),
+        ),
         (
             "series, 2 years daily (730 points), by vendor",
-            lambda: answers.series(con, tables, d1, d2, "day", "vendor"),
+            lambda: answers.series(con, tables, SeriesQuestion.parse(d1, d2, "day", "vendor")),
         ),
         (
             "series, 2 years weekly, by vendor",
-            lambda: answers.series(con, tables, d1, d2, "week", "vendor"),
+            lambda: answers.series(con, tables, SeriesQuestion.parse(d1, d2, "week", "vendor")),
         ),
         (
             "series, 2 years daily, by device_age",
-            lambda: answers.series(con, tables, d1, d2, "day", "device_age"),
+            lambda: answers.series(con, tables, SeriesQuestion.parse(d1, d2, "day", "device_age")),
         ),
         (
             "series, 6 month-ends of 2022, unit customers (per-point fallback)",
             lambda: answers.series(
-                con, tables, "2022-01-01", "2022-06-30", "month", "vendor", unit="customers"
+                con,
+                tables,
+                SeriesQuestion.parse(
+                    "2022-01-01", "2022-06-30", "month", "vendor", unit="customers"
+                ),
             ),
         ),
     ]

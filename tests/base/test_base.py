@@ -10,6 +10,7 @@ from basekit import Fixture, Line, Obs, at, day, open_fixture
 from devicepark import answers
 from devicepark.base import device_at
 from devicepark.errors import ConfigError
+from devicepark.questions import BaseQuestion, SeriesQuestion
 
 CATALOG = {
     "11111111": ("Apple", "Apple", "iPhone 13", "smartphone"),
@@ -62,7 +63,7 @@ def groups(answer, unit="lines"):
 
 
 def test_base_by_vendor_lines(backend, tables):
-    a = answers.base(backend, tables, D, "vendor")
+    a = answers.base(backend, tables, BaseQuestion.parse(D, "vendor"))
     # Active non-M2M: L1 L2 L3 L4 L5 L7 L9 L10 = 8; identified: L1 L2 L4 (Xiaomi), L7 L10
     # (Apple), L5 (Unknown) = 6.
     assert (a["as_of"], a["by"], a["unit"]) == ("2022-02-10", ["vendor"], "lines")
@@ -75,7 +76,9 @@ def test_base_by_vendor_lines(backend, tables):
 
 
 def test_base_include_m2m(backend, tables):
-    a = answers.base(backend, tables, D, ["vendor", "device_type"], include_m2m=True)
+    a = answers.base(
+        backend, tables, BaseQuestion.parse(D, ["vendor", "device_type"], include_m2m=True)
+    )
     assert (a["total_lines"], a["identified_lines"]) == (9, 7)
     assert [(g["vendor"], g["device_type"], g["lines"]) for g in a["groups"]] == [
         ("Xiaomi", "smartphone", 3),
@@ -86,7 +89,7 @@ def test_base_include_m2m(backend, tables):
 
 
 def test_base_customers(backend, tables):
-    a = answers.base(backend, tables, D, "vendor", unit="customers")
+    a = answers.base(backend, tables, BaseQuestion.parse(D, "vendor", unit="customers"))
     # Customers: C1 (L1, L2), C2 (L4, L7), and L3, L5, L9, L10 as their own = 6;
     # identified: C1, C2, L5, L10 = 4. Xiaomi: C1, C2; Apple: C2, L10; Unknown: L5.
     assert (a["total_lines"], a["identified_lines"]) == (8, 6)
@@ -99,7 +102,7 @@ def test_base_customers(backend, tables):
 
 
 def test_base_handsets(backend, tables):
-    a = answers.base(backend, tables, D, "vendor", unit="handsets")
+    a = answers.base(backend, tables, BaseQuestion.parse(D, "vendor", unit="handsets"))
     # Xiaomi: B, B2, H2; Apple: F (on L7 and L10); Unknown: E.
     assert a["identified_handsets"] == 5
     assert groups(a, "handsets") == [
@@ -110,7 +113,7 @@ def test_base_handsets(backend, tables):
 
 
 def test_base_by_line_attributes(backend, tables):
-    a = answers.base(backend, tables, D, "operator_brand,segment,plan")
+    a = answers.base(backend, tables, BaseQuestion.parse(D, "operator_brand, segment, plan"))
     got = [(g["operator_brand"], g["segment"], g["plan"], g["lines"]) for g in a["groups"]]
     assert got == [
         ("Orange", "consumer", "postpaid", 4),  # L1 L4 L5 L7
@@ -121,7 +124,7 @@ def test_base_by_line_attributes(backend, tables):
 
 def test_short_lookback_folds_again(backend, tables):
     # Lookback 10 < the store's gap of 30: window [day 31, day 40]: L5, L7, L10 only.
-    a = answers.base(backend, tables, D, "vendor", lookback_days=10)
+    a = answers.base(backend, tables, BaseQuestion.parse(D, "vendor", lookback_days=10))
     assert (a["total_lines"], a["identified_lines"]) == (8, 3)
     assert groups(a) == [("Apple", 2, 2 / 8, 2 / 3), ("Unknown", 1, 1 / 8, 1 / 3)]
 
@@ -134,10 +137,16 @@ def test_short_lookback_needs_observations(backend, tmp_path):
     )
     tables = open_fixture(tmp_path / "s", fx, backend)
     assert (
-        answers.base(backend, tables, day(20), "vendor", lookback_days=10)["identified_lines"] == 0
+        answers.base(backend, tables, BaseQuestion.parse(day(20), "vendor", lookback_days=10))[
+            "identified_lines"
+        ]
+        == 0
     )
     assert (
-        answers.base(backend, tables, day(20), "vendor", lookback_days=30)["identified_lines"] == 1
+        answers.base(backend, tables, BaseQuestion.parse(day(20), "vendor", lookback_days=30))[
+            "identified_lines"
+        ]
+        == 1
     )
     with pytest.raises(ConfigError):
         device_at(tables.tenures, day(20), lookback_days=10, gap_days=30)
@@ -177,7 +186,7 @@ def test_device_age_buckets(backend, tmp_path):
         o("M5", "U", dt.date(2022, 6, 25)),
     ]
     tables = open_fixture(tmp_path / "s", Fixture(lines, obs, CATALOG), backend)
-    a = answers.base(backend, tables, d, "device_age")
+    a = answers.base(backend, tables, BaseQuestion.parse(d, "device_age"))
     assert {g["device_age"]: g["lines"] for g in a["groups"]} == {
         "0-6": 1,
         "6-12": 2,
@@ -185,7 +194,9 @@ def test_device_age_buckets(backend, tmp_path):
         "36+": 1,
     }
     # The same figures from the series, whose intervals are cut at the bucket boundaries.
-    s = answers.series(backend, tables, d - dt.timedelta(days=2), d, "day", "device_age")
+    s = answers.series(
+        backend, tables, SeriesQuestion.parse(d - dt.timedelta(days=2), d, "day", "device_age")
+    )
     assert {g["device_age"]: g["lines"] for g in s["points"][-1]["groups"]} == {
         "0-6": 1,
         "6-12": 2,
@@ -211,4 +222,4 @@ def test_device_age_buckets(backend, tmp_path):
 )
 def test_bad_parameters(backend, tables, kwargs, message):
     with pytest.raises(ConfigError, match=message):
-        answers.base(backend, tables, **kwargs)
+        answers.base(backend, tables, BaseQuestion.parse(**kwargs))

@@ -9,6 +9,7 @@ from basekit import Fixture, Line, Obs, at, day, mem_tables
 
 from devicepark import answers
 from devicepark.base.milestones import METHOD, crossings, forecast_crossing, milestones
+from devicepark.questions import MilestonesQuestion
 
 START = dt.date(2020, 1, 1)
 
@@ -97,12 +98,14 @@ def test_answers_milestones_on_a_store(backend):
         {"22222222": ("Xiaomi", "Redmi", "Note", "smartphone")},
     )
     tables = mem_tables(fx, backend)
-    m = answers.milestones(backend, tables, "Xiaomi", every=1, d1=day(0), d2=day(59))
+    m = answers.milestones(
+        backend, tables, MilestonesQuestion.parse("Xiaomi", step=1, start=day(0), end=day(59))
+    )
     assert (m["from"], m["to"], m["last_count"]) == ("2022-01-01", "2022-03-01", 1)
     assert [(x["threshold"], x["first_crossed"], x["fell_back"]) for x in m["milestones"]] == [
         (1, "2022-01-01", False),
         (2, "2022-01-11", True),
     ]
     # Default range: from the first observed day + lookback - 1 to the last observed day.
-    m = answers.milestones(backend, tables, "Xiaomi", every=1)
+    m = answers.milestones(backend, tables, MilestonesQuestion.parse("Xiaomi", step=1))
     assert (m["from"], m["to"]) == (day(29).isoformat(), day(55).isoformat())

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from devicepark import answers
 from devicepark.base.series import point_dates
+from devicepark.questions import AddsQuestion, BaseQuestion, SeriesQuestion, SwitchesQuestion
 
 TACS = {"H0": "11111111", "H1": "22222222", "H2": "99999999", "H3": "11111112", "H4": "44444444"}
 CATALOG = {
@@ -90,7 +91,7 @@ def as_ref(answer, by, unit):
 )
 def test_base_equals_reference(backend, fx, gap, lookback, by, unit, m2m, d):
     tables = mem_tables(fx, backend, gap)
-    a = answers.base(backend, tables, day(d), by, unit, lookback, m2m)
+    a = answers.base(backend, tables, BaseQuestion.parse(day(d), by, unit, lookback, m2m))
     assert as_ref(a, by, unit) == ref_base(fx, day(d), by, unit, lookback, m2m)
 
 
@@ -108,7 +109,11 @@ def test_base_equals_reference(backend, fx, gap, lookback, by, unit, m2m, d):
 )
 def test_series_point_equals_base(backend, fx, gap, lookback, by, unit, m2m, d1, span, every):
     tables = mem_tables(fx, backend, gap)
-    s = answers.series(backend, tables, day(d1), day(d1 + span), every, by, unit, lookback, m2m)
+    s = answers.series(
+        backend,
+        tables,
+        SeriesQuestion.parse(day(d1), day(d1 + span), every, by, unit, lookback, m2m),
+    )
     dates = point_dates(day(d1), day(d1 + span), every)
     assert [p["date"] for p in s["points"]] == [x.isoformat() for x in dates]
     for p in s["points"]:
@@ -137,13 +142,19 @@ def states(fx, d, lookback, m2m):
 )
 def test_switches_add_up_and_reconcile(backend, fx, gap, lookback, m2m, d1, d2):
     tables = mem_tables(fx, backend, gap)
-    a = answers.switches(backend, tables, day(d1), day(d2), "vendor", lookback, m2m)
+    a = answers.switches(
+        backend, tables, SwitchesQuestion.parse(day(d1), day(d2), "vendor", lookback, m2m)
+    )
     s1, s2 = states(fx, day(d1), lookback, m2m), states(fx, day(d2), lookback, m2m)
     expected = Counter((s1[k], s2[k]) for k in s1 if not (s1[k] == s2[k] == "(not active)"))
     assert {(f["from_vendor"], f["to_vendor"]): f["lines"] for f in a["flows"]} == expected
     # Net change per vendor == base(D2) - base(D1), from the base itself.
-    b1 = answers.base(backend, tables, day(d1), "vendor", "lines", lookback, m2m)
-    b2 = answers.base(backend, tables, day(d2), "vendor", "lines", lookback, m2m)
+    b1 = answers.base(
+        backend, tables, BaseQuestion.parse(day(d1), "vendor", "lines", lookback, m2m)
+    )
+    b2 = answers.base(
+        backend, tables, BaseQuestion.parse(day(d2), "vendor", "lines", lookback, m2m)
+    )
     n1 = {g["vendor"]: g["lines"] for g in b1["groups"]}
     n2 = {g["vendor"]: g["lines"] for g in b2["groups"]}
     for row in a["summary"]:
@@ -195,7 +206,11 @@ def ref_adds(fx, d1, d2, lookback, m2m, kind="entries"):
 def test_adds_match_definition(backend, fx, gap, lookback, m2m, d1, span, kind):
     tables = mem_tables(fx, backend, gap)
     a = answers.adds(
-        backend, tables, day(d1), day(d1 + span), None, ["vendor"], lookback, m2m, kind
+        backend,
+        tables,
+        AddsQuestion.parse(
+            day(d1), day(d1 + span), None, ["vendor"], kind == "changes", lookback, m2m
+        ),
     )
     got = Counter()
     for p in a["points"]:

@@ -12,7 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 from campaign_store import pseudo
 
-from devicepark.campaign.audience import assign, audience_counts, build_audience, months_between
+from devicepark import answers
+from devicepark.campaign.audience import assign, audience_counts, months_between
 from devicepark.campaign.spec import load_campaign
 from devicepark.cli.main import main
 from devicepark.store import Store, connect, open_tables
@@ -25,7 +26,7 @@ KEY = bytes.fromhex("00112233445566778899aabbccddeeff00112233445566778899aabbccd
 def audience_of(store_dir: Path, campaign_path: Path = EXAMPLE, con=None):
     con = con if con is not None else connect("duckdb")
     tables = open_tables(con, Store.open(store_dir))
-    return build_audience(con, tables, load_campaign(campaign_path), KEY)
+    return answers.audience(con, tables, load_campaign(campaign_path), KEY)
 
 
 def test_eligible_lines_worked_out_by_hand(tiny_store, backend) -> None:

@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 from campaign_store import switching_store
 
-from devicepark.campaign.measure import daily_frame, measure
+from devicepark import answers
+from devicepark.campaign.measure import daily_frame
 from devicepark.campaign.spec import load_campaign
 from devicepark.cli.main import main
+from devicepark.questions import MeasureQuestion
 from devicepark.store import Store, connect, open_tables
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,8 +119,10 @@ def pq_rows(path: Path) -> int:
 def test_measure_without_uplift_is_not_significant(tmp_path) -> None:
     assert switching_store(tmp_path / "store", seed=7, uplift=0.0) == 0
     con = connect("duckdb")
-    answer, details = measure(
-        con, open_tables(con, Store.open(tmp_path / "store")), load_campaign(EXAMPLE)
+    answer, details = answers.measure(
+        con,
+        open_tables(con, Store.open(tmp_path / "store")),
+        MeasureQuestion(load_campaign(EXAMPLE)),
     )
     assert answer["effect"]["low"] <= 0 <= answer["effect"]["high"]
     assert answer["holdout"] is None

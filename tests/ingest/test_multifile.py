@@ -26,6 +26,7 @@ from typer.testing import CliRunner
 from devicepark import answers
 from devicepark.cli.main import app
 from devicepark.ingest.run import ingest as run_ingest
+from devicepark.questions import BaseQuestion, SeriesQuestion, SwitchesQuestion
 from devicepark.store import Store
 from devicepark.store.engine import connect, duckdb_connection, open_tables
 from devicepark.synth import generate
@@ -120,10 +121,14 @@ def figures(store: Path) -> dict[str, Any]:
     con = connect("duckdb")
     t = open_tables(con, Store.open(store))
     return {
-        "base": answers.base(con, t, "2022-02-03", by="vendor,operator_brand"),
-        "base_model": answers.base(con, t, "2022-01-25", by="model", unit="customers"),
-        "series": answers.series(con, t, "2021-12-01", "2022-03-31", "week", by="vendor"),
-        "switches": answers.switches(con, t, "2021-12-15", "2022-02-03"),
+        "base": answers.base(con, t, BaseQuestion.parse("2022-02-03", by="vendor, operator_brand")),
+        "base_model": answers.base(
+            con, t, BaseQuestion.parse("2022-01-25", by="model", unit="customers")
+        ),
+        "series": answers.series(
+            con, t, SeriesQuestion.parse("2021-12-01", "2022-03-31", "week", by="vendor")
+        ),
+        "switches": answers.switches(con, t, SwitchesQuestion.parse("2021-12-15", "2022-02-03")),
     }
 
 

@@ -9,9 +9,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 from marketkit import AS_OF
 
-from devicepark.market import Measured, check_claim, claim_store, round_figure
+from devicepark import answers
+from devicepark.market import Measured, check_claim, round_figure
 from devicepark.market.claim import floor_share
-from devicepark.store import connect
+from devicepark.questions import ClaimQuestion
+from devicepark.store import connect, open_tables
+
+
+def claim_store(con, store, *, vendor, as_of, count, of=None, share=None):
+    """``answers.claim`` on the store (``share`` as a fraction, as the question holds it)."""
+    q = ClaimQuestion(vendor, count, as_of, of=of, share=share)
+    return answers.claim(con, open_tables(con, store), q)
 
 DAY = dt.date(2022, 2, 3)
 

@@ -85,7 +85,7 @@ def test_claim_check_exits_0_whatever_the_verdict(capsys, tiny_store) -> None:
     [
         ("market compare --market nope --as-of 2022-02-03", "no market named 'nope'"),
         ("market compare --market s", "give --as-of"),
-        ("market compare --market s --as-of 3-Feb", "--as-of takes a date"),
+        ("market compare --market s --as-of 3-Feb", "--as-of: '3-Feb' is not a date"),
         ("market compare --market s --as-of 2021-12-01", "starts with 2022-01"),
         ("claim check --vendor Xiaomi --count 0 --as-of 2022-02-03", "--count"),
     ],

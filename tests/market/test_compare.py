@@ -7,11 +7,13 @@ import datetime as dt
 import pytest
 from marketkit import AS_OF
 
+from devicepark import answers
 from devicepark.errors import ConfigError
-from devicepark.market import compare, compare_series, compare_store, load, read_market, save
+from devicepark.market import compare, compare_series, load, read_market, save
 from devicepark.market.periods import month, quarter
 from devicepark.market.reader import Share
-from devicepark.store import connect
+from devicepark.questions import CompareQuestion
+from devicepark.store import connect, open_tables
 
 KEYS = ["vendor", "base_share", "market_share", "index", "gap_lines"]
 
@@ -20,6 +22,19 @@ KEYS = ["vendor", "base_share", "market_share", "index", "gap_lines"]
 def imported(tiny_store, market_csv):
     save(tiny_store, read_market(market_csv), name="survey", kind="usage", source=None)
     return load(tiny_store.refresh(), "survey")
+
+
+def compare_store(con, store, shares, *, market, as_of, by=None):
+    """``answers.compare`` at one date (``shares`` are the imported ones it reads back)."""
+    assert shares
+    q = CompareQuestion(market, as_of=as_of, by=by)
+    return answers.compare(con, open_tables(con, store.refresh()), q)
+
+
+def series_store(con, store, shares, *, market, start, stop, every):
+    assert shares
+    q = CompareQuestion(market, start=start, end=stop, every=every)
+    return answers.compare(con, open_tables(con, store.refresh()), q)
 
 
 def rows(result):
@@ -95,8 +110,6 @@ def test_latest_period_before_the_date_when_none_contains_it(tiny_store, importe
 
 
 def test_series_is_one_comparison_per_month_end(tiny_store, imported) -> None:
-    from devicepark.market import series_store
-
     got = series_store(
         connect(),
         tiny_store,

@@ -9,6 +9,7 @@ import pytest
 from publish_samples import campaign_dict
 
 from devicepark.cli.main import main
+from devicepark.questions import BaseQuestion
 
 pytestmark = pytest.mark.slow
 NNBSP = "\u202f"
@@ -40,7 +41,9 @@ def truth(store_dir):
     from devicepark.store import Store, connect, open_tables
 
     con = connect("duckdb")
-    return answers.base(con, open_tables(con, Store.open(store_dir)), AS_OF, by=["vendor"])
+    return answers.base(
+        con, open_tables(con, Store.open(store_dir)), BaseQuestion.parse(AS_OF, by=["vendor"])
+    )
 
 
 def run(capsys, *args: object) -> tuple[int, str, str]:

@@ -14,6 +14,7 @@ from typing import Any
 from typer.testing import CliRunner
 
 from devicepark.cli.main import app
+from devicepark.questions import BaseQuestion
 
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
 KEY = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"  # as tests/conftest.py
@@ -91,7 +92,7 @@ def base_answers(store: Path, days: list[Any]) -> list[dict[str, Any]]:
     con = connect("duckdb")
     try:
         tables = open_tables(con, Store.open(store))
-        return [answers.base(con, tables, d, by=["vendor"]) for d in days]
+        return [answers.base(con, tables, BaseQuestion.parse(d, by=["vendor"])) for d in days]
     finally:
         con.disconnect()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from devicepark import answers
+from devicepark.questions import BaseQuestion, SeriesQuestion, SwitchesQuestion
 from devicepark.store import Store, connect, open_tables
 
 pytestmark = pytest.mark.slow
@@ -27,8 +28,17 @@ def moderate_store(tmp_path_factory):
     runner = CliRunner()
     for args in (
         ["synth", "--out", root / "data", "--lines", "20000", "--seed", "5"],
-        ["ingest", "--store", root / "store", "--lines", root / "data" / "lines.csv",
-         "--observations", root / "data" / "observations.csv", "--tac", root / "data" / "tac.csv"],
+        [
+            "ingest",
+            "--store",
+            root / "store",
+            "--lines",
+            root / "data" / "lines.csv",
+            "--observations",
+            root / "data" / "observations.csv",
+            "--tac",
+            root / "data" / "tac.csv",
+        ],
     ):
         r = runner.invoke(cli_app, [str(a) for a in args], env=env)
         assert r.exit_code == 0, r.output
@@ -40,7 +50,8 @@ def test_memory_limit_and_temp_directory_are_applied(tmp_path, monkeypatch):
     con = connect("duckdb", memory_limit=LIMIT)
     raw = con.con
     assert raw.execute("SELECT current_setting('temp_directory')").fetchone()[0] == str(
-        tmp_path / "spill")
+        tmp_path / "spill"
+    )
     limit = raw.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     assert limit.replace(" ", "") in ("61.0MiB", "64.0MB", "61MiB", "64MB"), limit
 
@@ -52,9 +63,11 @@ def test_capped_queries_finish_with_the_same_answers(moderate_store, tmp_path, m
     capped = connect("duckdb", memory_limit=LIMIT)
     tf, tc = open_tables(free, store), open_tables(capped, store)
     queries = [
-        lambda con, t: answers.base(con, t, "2022-02-03", ["vendor", "region"]),
-        lambda con, t: answers.series(con, t, "2020-07-01", "2022-06-30", "day", ["vendor"]),
-        lambda con, t: answers.switches(con, t, "2021-02-03", "2022-02-03"),
+        lambda con, t: answers.base(con, t, BaseQuestion.parse("2022-02-03", ["vendor", "region"])),
+        lambda con, t: answers.series(
+            con, t, SeriesQuestion.parse("2020-07-01", "2022-06-30", "day", ["vendor"])
+        ),
+        lambda con, t: answers.switches(con, t, SwitchesQuestion.parse("2021-02-03", "2022-02-03")),
     ]
     for q in queries:
         a = q(free, tf)

@@ -44,10 +44,10 @@ def demo(
 ) -> None:
     """Run synth, then ingest, then base on 2022-02-03, and print the vendor table and headline."""
     from devicepark.answers import base
-    from devicepark.questions import BaseQuestion
     from devicepark.ingest.pseudonym import load_key, new_key
     from devicepark.ingest.run import ingest
     from devicepark.publish import locale
+    from devicepark.questions import BaseQuestion
     from devicepark.store import Store, connect, open_tables
     from devicepark.store.engine import duckdb_connection
     from devicepark.synth import generate

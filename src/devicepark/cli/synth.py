@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -18,14 +17,7 @@ from devicepark.cli._common import (
     progress_bar,
     thousands,
 )
-from devicepark.errors import ConfigError
-
-
-def _date(value: str, option: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"{option} takes a date YYYY-MM-DD, got {value!r}") from None
+from devicepark.questions import parse_date
 
 
 def synth(
@@ -74,7 +66,7 @@ def synth(
     """
     from devicepark.synth import generate
 
-    first, last = _date(start, "--start"), _date(end, "--end")
+    first, last = parse_date(start, "--start"), parse_date(end, "--end")
     with progress_bar() as cb:
         result = generate(
             out_dir,
