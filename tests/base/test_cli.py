@@ -174,7 +174,7 @@ def test_milestones(store):
         store,
         "--vendor",
         "Xiaomi",
-        "--every",
+        "--step",
         "1",
         "--format",
         "json",
@@ -190,6 +190,15 @@ def test_milestones(store):
         (2, "2022-01-31"),
     ]
     assert a["next"]["threshold"] == 3
+
+
+def test_milestones_every_is_a_deprecated_alias_of_step(store):
+    args = ["milestones", "--store", store, "--vendor", "Xiaomi", "--format", "json"]
+    new, old = run(*args, "--step", "1"), run(*args, "--every", "1")
+    assert new.exit_code == old.exit_code == 0, old.output
+    assert old.stdout == new.stdout and json.loads(new.stdout)["every"] == 1
+    assert "deprecated; use --step" in old.stderr and "deprecated" not in new.stderr
+    assert "--every" not in run("milestones", "--help").stdout  # hidden: one meaning per name
 
 
 @pytest.mark.parametrize(

@@ -95,7 +95,7 @@ def commands(w: dict[str, Path]) -> dict[str, list[str]]:
                  "Xiaomi", *j],
         "adds_by": ["adds", *s, "--from", "2022-01-20", "--to", "2022-02-15", "--by",
                     "vendor", "--all-changes", *j],
-        "milestones": ["milestones", *s, "--vendor", "Xiaomi", "--every", "50", *j],
+        "milestones": ["milestones", *s, "--vendor", "Xiaomi", "--step", "50", *j],
         "announce_fr": ["announce", *s, "--vendor", "Xiaomi", "--as-of", "2022-02-03", *j],
         "announce_en": ["announce", *s, "--vendor", "Samsung", "--as-of", "2022-02-03",
                         "--lang", "en", *j],

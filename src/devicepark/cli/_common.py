@@ -71,6 +71,12 @@ ToOpt = Annotated[str, typer.Option("--to", help="Last date (YYYY-MM-DD).", show
 ByOpt = Annotated[str, typer.Option("--by", help=f"Comma list among {_keys(BY_KEYS)}.")]
 UnitOpt = Annotated[str, typer.Option("--unit", help=f"{_keys(UNITS[:-1])} or {UNITS[-1]}.")]
 EveryOpt = Annotated[str, typer.Option("--every", help="day, week (Sundays) or month (last days).")]
+SeedOpt = Annotated[
+    int, typer.Option("--seed", min=0, help="Random seed; the same seed writes the same bytes.")
+]
+KeyFileOpt = Annotated[
+    Path | None, typer.Option("--key-file", help="Key file (else DEVICEPARK_KEY).")
+]
 LookbackOpt = Annotated[
     int, typer.Option("--lookback-days", help="Days of observations that identify a device.")
 ]

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from devicepark.cli._common import (
+    KeyFileOpt,
     StoreOpt,
     TableJsonOpt,
     TableOrJson,
@@ -167,10 +168,7 @@ def audience(
     out_file: Annotated[
         Path, typer.Option("--out", help="Parquet file to write.", show_default=False)
     ],
-    key_file: Annotated[
-        Path | None,
-        typer.Option("--key-file", help="Key file (else DEVICEPARK_KEY) for the holdout hash."),
-    ] = None,
+    key_file: KeyFileOpt = None,
     fmt: TableJsonOpt = TableOrJson.table,
     *,
     engine: EngineOptions,

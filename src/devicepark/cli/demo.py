@@ -11,7 +11,15 @@ from typing import Annotated
 
 import typer
 
-from devicepark.cli._common import err, out, percent, print_table, progress_bar, thousands
+from devicepark.cli._common import (
+    SeedOpt,
+    err,
+    out,
+    percent,
+    print_table,
+    progress_bar,
+    thousands,
+)
 
 DEMO_DATE = dt.date(2022, 2, 3)
 FULL_SCALE_LINES = 21_100_000
@@ -34,9 +42,7 @@ def demo(
             help="About how many active lines the base holds (1:20 of France by default).",
         ),
     ] = FULL_SCALE_LINES // 20,
-    seed: Annotated[
-        int, typer.Option("--seed", help="Random seed of the synthetic operator.")
-    ] = 20220203,
+    seed: SeedOpt = 20220203,
     as_of: Annotated[
         str, typer.Option("--as-of", help="Date of the headline count.")
     ] = DEMO_DATE.isoformat(),

@@ -10,6 +10,7 @@ import typer
 from devicepark.cli._common import (
     Format,
     FormatOpt,
+    KeyFileOpt,
     MemoryLimitOpt,
     StoreOpt,
     err,
@@ -57,9 +58,7 @@ def ingest(
     tac: Annotated[
         list[Path] | None, typer.Option("--tac", help="TAC catalog file; repeatable.")
     ] = None,
-    key_file: Annotated[
-        Path | None, typer.Option("--key-file", help="Key file (else DEVICEPARK_KEY).")
-    ] = None,
+    key_file: KeyFileOpt = None,
     max_reject_rate: Annotated[
         float,
         typer.Option(

@@ -47,13 +47,7 @@ MODULES = (
 )
 
 for _name in MODULES:
-    try:
-        _module = importlib.import_module(f"devicepark.cli.{_name}")
-    except ModuleNotFoundError as exc:  # a group not written yet
-        if exc.name != f"devicepark.cli.{_name}":
-            raise
-        continue
-    _module.register(app)
+    importlib.import_module(f"devicepark.cli.{_name}").register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from devicepark.cli._common import (
+    EveryOpt,
     Format,
     FormatOpt,
     LookbackOpt,
@@ -33,12 +34,6 @@ class Kind(StrEnum):
     usage = "usage"
     shipments = "shipments"
     installed = "installed"
-
-
-class Every(StrEnum):
-    day = "day"
-    week = "week"
-    month = "month"
 
 
 class By(StrEnum):
@@ -171,7 +166,7 @@ def compare(
     ] = None,
     start: Annotated[str | None, typer.Option("--from", help="Series start YYYY-MM-DD.")] = None,
     stop: Annotated[str | None, typer.Option("--to", help="Series end YYYY-MM-DD.")] = None,
-    every: Annotated[Every, typer.Option("--every", help="Series step.")] = Every.month,
+    every: EveryOpt = "month",
     lookback_days: LookbackOpt = 30,
     include_m2m: M2mOpt = False,
     fmt: FormatOpt = Format.table,
@@ -183,7 +178,7 @@ def compare(
 
     by_col = by.value if by else None
     q = CompareQuestion.parse(
-        market, as_of, start, stop, every.value, by_col, lookback_days, include_m2m
+        market, as_of, start, stop, every, by_col, lookback_days, include_m2m
     )
     _, con, tables = open_store(store, engine)
     result = answers.compare(con, tables, q)

@@ -53,7 +53,7 @@ def _group_rows(groups: list[dict[str, Any]], by: list[str], unit: str) -> list[
     ]
 
 
-def _flat_points(answer: dict[str, Any], unit: str) -> list[dict[str, Any]]:
+def _flat_points(answer: dict[str, Any]) -> list[dict[str, Any]]:
     """One CSV row per (point, group), totals repeated."""
     rows = []
     for p in answer["points"]:
@@ -134,7 +134,7 @@ def series(
     if fmt == Format.json:
         print_json(a)
         return
-    rows = _flat_points(a, unit)
+    rows = _flat_points(a)
     if fmt == Format.csv:
         cols = [
             "date",

@@ -9,6 +9,7 @@ import typer
 
 from devicepark.cli._common import (
     Format,
+    SeedOpt,
     err,
     out,
     percent,
@@ -27,9 +28,7 @@ def synth(
     lines: Annotated[
         int, typer.Option("--lines", help="Rows of lines.csv (1,055,000 is 1:20 of Orange France).")
     ] = 1_055_000,
-    seed: Annotated[
-        int, typer.Option("--seed", min=0, help="Random seed; the same seed writes the same bytes.")
-    ] = 20220203,
+    seed: SeedOpt = 20220203,
     start: Annotated[
         str, typer.Option("--start", help="First day of observations (YYYY-MM-DD).")
     ] = "2020-01-01",

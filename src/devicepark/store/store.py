@@ -24,9 +24,8 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -214,10 +213,6 @@ class Transaction:
     @property
     def config(self) -> StoreConfig:
         return self._config
-
-    def set_config(self, **changes: Any) -> None:
-        self._config = replace(self._config, **changes)
-        self.changed = True
 
     def files(self, table: str) -> list[str]:
         """The table's files as this transaction would commit them, where they are now
