@@ -32,5 +32,8 @@ def test_ci_runs_the_readme_test_command() -> None:
     test_command = next(b for b in blocks if "pytest" in b).strip()
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert test_command in ci
+    # ...in a new virtual environment, after lint and type checks, saying what it resolved.
+    assert "python3 -m venv" in ci and ci.index("ruff check") < ci.index(test_command)
+    assert ci.index("mypy") < ci.index(test_command) and "duckdb" in ci
     demo_command = next(b for b in blocks if "devicepark demo" in b).strip()
     assert demo_command == "pip install -e . && devicepark demo"
