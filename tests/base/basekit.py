@@ -15,9 +15,9 @@ from typing import Any
 import ibis
 import pyarrow as pa
 
-from devicepark.ingest.tenures import fold
 from devicepark.store import Store, StoreConfig, open_tables
 from devicepark.store.schema import CATALOG, LINES, OBSERVATIONS
+from devicepark.tenure import fold
 
 UTC = dt.UTC
 D0 = dt.date(2022, 1, 1)

@@ -9,8 +9,8 @@ from basekit import Obs, at, day, naive_fold, obs_table
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from devicepark.ingest.tenures import fold
 from devicepark.store.schema import TENURES
+from devicepark.tenure import fold
 
 
 def run(backend, obs: list[Obs], gap: int) -> list[tuple]:

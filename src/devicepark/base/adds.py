@@ -31,12 +31,11 @@ from devicepark.base.common import (
     check_lookback,
     lines_in_scope,
     parse_by,
-    run_intervals,
-    tenures_for,
 )
 from devicepark.base.shape import iso
 from devicepark.errors import ConfigError
 from devicepark.store.engine import Tables
+from devicepark.tenure import run_intervals, tenures_for
 
 ADDS_KEYS = (*CATALOG_KEYS, *LINE_KEYS)
 KINDS = ("entries", "changes")

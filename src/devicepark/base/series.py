@@ -1,6 +1,6 @@
 """The installed base on many dates at once, from the interval form of tenures.
 
-Each run covers ``[start, end)`` (see ``common.run_intervals``); intersected with the line's
+Each run covers ``[start, end)`` (see ``tenure.run_intervals``); intersected with the line's
 active interval ``[activated_on, terminated_on)`` it becomes one +1 event and one -1 event. Each
 event is moved to the first point date on or after it, events are summed per (point, group),
 and a cumulative sum per group over a dense calendar gives every point. One pass over the
@@ -33,13 +33,12 @@ from devicepark.base.common import (
     null_str,
     parse_by,
     parse_unit,
-    run_intervals,
-    tenures_for,
     with_catalog,
 )
 from devicepark.base.snapshot import unit_column
 from devicepark.errors import ConfigError
 from devicepark.store.engine import Tables
+from devicepark.tenure import run_intervals, tenures_for
 
 EVERY = ("day", "week", "month")
 

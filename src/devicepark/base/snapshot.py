@@ -22,10 +22,10 @@ from devicepark.base.common import (
     null_str,
     parse_by,
     parse_unit,
-    tenures_for,
     with_catalog,
 )
 from devicepark.store.engine import Tables
+from devicepark.tenure import tenures_for
 
 
 def device_at(

@@ -41,6 +41,7 @@ import pyarrow.parquet as pq
 from devicepark.errors import InputError
 from devicepark.identify import devicetypes
 from devicepark.identify.vendors import UNKNOWN, aliases, resolve
+from devicepark.reasons import Reason
 from devicepark.store.schema import CATALOG
 
 __all__ = ["CatalogFile", "Layout", "Reject", "detect_layout", "lookup", "read_catalog"]
@@ -120,7 +121,7 @@ class CatalogFile:
 
     @property
     def duplicates(self) -> int:
-        return self.reasons["duplicate"] + self.reasons["conflict"]
+        return self.reasons[Reason.DUPLICATE] + self.reasons[Reason.CONFLICT]
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -312,7 +313,7 @@ def read_catalog(path: str | PathLike[str]) -> CatalogFile:
         if len(row) > layout.width and not any(f.strip() for f in row[layout.width :]):
             row = row[: layout.width]
         if len(row) != layout.width:
-            out.rejects.append(Reject(line_no, None, "bad_field_count"))
+            out.rejects.append(Reject(line_no, None, Reason.BAD_FIELD_COUNT.value))
             continue
 
         def get(key: str, row: list[str] = row) -> str | None:
@@ -322,10 +323,10 @@ def read_catalog(path: str | PathLike[str]) -> CatalogFile:
         tac_raw = get("tac") or ""
         tac = tac_raw.strip()
         if not tac:
-            out.rejects.append(Reject(line_no, "tac", "missing_tac"))
+            out.rejects.append(Reject(line_no, "tac", Reason.MISSING_TAC.value))
             continue
         if not _TAC.fullmatch(tac):
-            out.rejects.append(Reject(line_no, "tac", "bad_tac"))
+            out.rejects.append(Reject(line_no, "tac", Reason.BAD_TAC.value))
             continue
         if tac != tac_raw:
             out.repaired += 1
@@ -352,9 +353,10 @@ def read_catalog(path: str | PathLike[str]) -> CatalogFile:
             kept.append((tac, rec))
             continue
         same = all(_null(rec[k]) == _null(records[w][2][k]) for k in _CONTENT)
-        out.reasons["duplicate" if same else "conflict"] += 1
+        merged = Reason.DUPLICATE if same else Reason.CONFLICT
+        out.reasons[merged.value] += 1
         if not same:
-            out.conflicts.append(Reject(line_no, "tac", "conflict"))
+            out.conflicts.append(Reject(line_no, "tac", merged.value))
     out.table = _table(kept, source, layout.name)
     return out
 

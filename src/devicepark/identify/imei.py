@@ -64,6 +64,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from devicepark.errors import InputError
+from devicepark.reasons import Reason
 
 __all__ = [
     "KINDS",
@@ -82,14 +83,15 @@ __all__ = [
 ]
 
 # Reason codes in precedence order (index + 1 is the internal code used by parse_array).
-REASONS = ("not_digits", "non_ascii_digit", "bad_length", "zero_imei", "bad_checksum")
-EXPLANATIONS = {
-    "not_digits": "missing, empty, or not made of decimal digits",
-    "non_ascii_digit": "contains a non-ASCII digit (only 0-9 are accepted)",
-    "bad_length": "not 14, 15 or 16 digits",
-    "zero_imei": "all zeros",
-    "bad_checksum": "the Luhn check digit does not match",
-}
+_PRECEDENCE = (
+    Reason.NOT_DIGITS,
+    Reason.NON_ASCII_DIGIT,
+    Reason.BAD_LENGTH,
+    Reason.ZERO_IMEI,
+    Reason.BAD_CHECKSUM,
+)
+REASONS = tuple(r.value for r in _PRECEDENCE)
+EXPLANATIONS = {r.value: r.meaning for r in _PRECEDENCE}
 KINDS = {14: "IMEI14", 15: "IMEI", 16: "IMEISV"}
 
 RESULT_SCHEMA = pa.schema(
@@ -150,24 +152,24 @@ def calc_check_digit(body: str) -> str:
     for digit in "0123456789":
         if _luhn_ok(body + digit):
             return digit
-    raise InvalidImei("not_digits")  # pragma: no cover - unreachable for digit input
+    raise InvalidImei(Reason.NOT_DIGITS.value)  # pragma: no cover - unreachable for digit input
 
 
 def _reason(value: str | None) -> tuple[str | None, str]:
     """(reason or None, compacted value)."""
     if value is None:
-        return "not_digits", ""
+        return Reason.NOT_DIGITS.value, ""
     number = compact(value)
     if not number or not number.isdecimal():
-        return "not_digits", number
+        return Reason.NOT_DIGITS.value, number
     if not number.isascii():
-        return "non_ascii_digit", number
+        return Reason.NON_ASCII_DIGIT.value, number
     if len(number) not in KINDS:
-        return "bad_length", number
+        return Reason.BAD_LENGTH.value, number
     if number.count("0") == len(number):
-        return "zero_imei", number
+        return Reason.ZERO_IMEI.value, number
     if len(number) == 15 and not _luhn_ok(number):
-        return "bad_checksum", number
+        return Reason.BAD_CHECKSUM.value, number
     return None, number
 
 

@@ -24,6 +24,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from devicepark.errors import InputError
+from devicepark.reasons import Reason
 
 BLOCK_BYTES = 16 << 20
 MAX_LINE_BYTES = 1 << 20  # a longer line is rejected as field_too_large
@@ -357,9 +358,10 @@ def _has_long_line(block: bytes) -> bool:
         return False
     ends = np.flatnonzero(np.frombuffer(block, np.uint8) == 10)  # every "\n", vectorised
     lengths = np.diff(ends, prepend=-1) - 1
-    return bool(lengths.max(initial=0) > MAX_LINE_BYTES) or len(block) - 1 - (
-        int(ends[-1]) if len(ends) else -1
-    ) > MAX_LINE_BYTES
+    return (
+        bool(lengths.max(initial=0) > MAX_LINE_BYTES)
+        or len(block) - 1 - (int(ends[-1]) if len(ends) else -1) > MAX_LINE_BYTES
+    )
 
 
 def _count_blank(block: bytes) -> int:
@@ -390,24 +392,24 @@ def _slow_block(
             continue
         if len(raw) > MAX_LINE_BYTES:
             sizes = [len(f) for f in raw.split(b",")]
-            bad.append((no, _colname(info, sizes.index(max(sizes))), "field_too_large"))
+            bad.append((no, _colname(info, sizes.index(max(sizes))), Reason.FIELD_TOO_LARGE.value))
             continue
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             col = raw[: exc.start].count(b",")
-            bad.append((no, _colname(info, col), "invalid_utf8"))
+            bad.append((no, _colname(info, col), Reason.INVALID_UTF8.value))
             continue
         if text.count('"') % 2:
-            bad.append((no, _colname(info, _quote_column(text)), "unterminated_quote"))
+            bad.append((no, _colname(info, _quote_column(text)), Reason.UNTERMINATED_QUOTE.value))
             continue
         try:
             fields = next(csv.reader([text], strict=True))
         except csv.Error:
-            bad.append((no, _colname(info, _quote_column(text)), "bad_quoting"))
+            bad.append((no, _colname(info, _quote_column(text)), Reason.BAD_QUOTING.value))
             continue
         if len(fields) != ncols:  # the column where the row stops matching the header
-            bad.append((no, _colname(info, min(len(fields), ncols)), "bad_field_count"))
+            bad.append((no, _colname(info, min(len(fields), ncols)), Reason.BAD_FIELD_COUNT.value))
             continue
         for w in wanted:
             rows[w].append(fields[index[w]] if w in index else "")

@@ -1,0 +1,226 @@
+"""Staging: validate and pseudonymise a lines or observations file block by block in DuckDB.
+
+Accepted rows are appended to a Parquet staging file, already pseudonymised; rejected rows come
+back as (line, column, reason code). The SQL of each kind of file names its checks in order, the
+first failing one gives the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from devicepark.identify.imei import parse_array
+from devicepark.ingest.duck import lit
+from devicepark.ingest.pseudonym import canonical_from_parts_sql, hmac_sql, phone_digits_sql
+from devicepark.ingest.readers import Batch, InputFile, iter_batches
+from devicepark.ingest.reconcile import FileReport, Rejected
+from devicepark.reasons import Reason
+
+Progress = Callable[..., None]
+
+LINE_COLUMNS = [
+    "line_id",
+    "customer_id",
+    "operator_brand",
+    "segment",
+    "plan",
+    "region",
+    "activated_on",
+    "terminated_on",
+]
+LINE_REQUIRED = ("line_id", "operator_brand", "activated_on")
+OBS_COLUMNS = ["line_id", "imei", "observed_at"]
+OBS_REQUIRED = ("line_id", "imei", "observed_at")
+FUTURE_TOLERANCE = dt.timedelta(days=1)
+
+
+def _date_ok(col: str) -> str:
+    """SQL: the value is spelled YYYY-MM-DD with a year from 1000 (year 0000 would become a BC
+    date that no Python reader can load)."""
+    return f"(regexp_full_match({col}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') AND {col} >= '1000')"
+
+
+# A line id spelled with non-ASCII decimal digits (Arabic-Indic, fullwidth...) would be a second
+# pseudonym of the same line: rejected, as for IMEIs. The byte/character length test skips the
+# regular expressions for the (usual) pure-ASCII id.
+_NON_ASCII_DIGIT = (
+    "(strlen(line_id) <> length(line_id) AND "
+    r"regexp_matches(regexp_replace(line_id, '[0-9]', '', 'g'), '\p{Nd}'))"
+)
+
+
+def _problem(reason: Reason, column: str) -> str:
+    """SQL literal of a rejection, ``'reason|column'`` (``stage_rows`` splits it)."""
+    return lit(f"{reason.value}|{column}")
+
+
+def lines_sql(key: bytes, cc: str) -> str:
+    """Validation and pseudonyms of a block of lines (the view ``batch``)."""
+    canon = canonical_from_parts_sql("line_id", "lid_phone", cc)
+    return f"""
+WITH t AS (
+  SELECT line_no, trim(line_id) AS line_id, trim(customer_id) AS customer_id,
+         trim(operator_brand) AS operator_brand, lower(trim(segment)) AS segment,
+         lower(trim(plan)) AS plan, trim(region) AS region,
+         trim(activated_on) AS a, trim(terminated_on) AS t
+  FROM batch
+), u AS (
+  SELECT *,
+    CASE WHEN {_date_ok("a")} THEN CAST(try_strptime(a, '%Y-%m-%d') AS DATE) END AS act,
+    CASE WHEN {_date_ok("t")} THEN CAST(try_strptime(t, '%Y-%m-%d') AS DATE) END AS term,
+    {phone_digits_sql("line_id")} AS lid_phone
+  FROM t
+), v AS (
+  SELECT *, {canon} AS canon,
+    CASE
+      WHEN line_id = '' THEN {_problem(Reason.MISSING_VALUE, "line_id")}
+      WHEN {_NON_ASCII_DIGIT} THEN {_problem(Reason.NON_ASCII_DIGIT, "line_id")}
+      WHEN operator_brand = '' THEN {_problem(Reason.MISSING_VALUE, "operator_brand")}
+      WHEN a = '' THEN {_problem(Reason.MISSING_VALUE, "activated_on")}
+      WHEN act IS NULL THEN {_problem(Reason.BAD_DATE, "activated_on")}
+      WHEN t <> '' AND term IS NULL THEN {_problem(Reason.BAD_DATE, "terminated_on")}
+      WHEN segment NOT IN ('', 'consumer', 'business', 'm2m')
+        THEN {_problem(Reason.BAD_VALUE, "segment")}
+      WHEN plan NOT IN ('', 'postpaid', 'prepaid') THEN {_problem(Reason.BAD_VALUE, "plan")}
+      WHEN term < act THEN {_problem(Reason.TERMINATED_BEFORE_ACTIVATED, "terminated_on")}
+    END AS problem
+  FROM u
+)
+SELECT line_no, problem,
+  CASE WHEN problem IS NULL THEN {hmac_sql(key, "line", "canon")} END AS line,
+  CASE WHEN problem IS NULL AND customer_id <> ''
+       THEN {hmac_sql(key, "customer", "customer_id")} END AS customer,
+  operator_brand,
+  CASE WHEN segment = '' THEN 'consumer' ELSE segment END AS segment,
+  NULLIF(plan, '') AS plan, NULLIF(region, '') AS region,
+  act AS activated_on, term AS terminated_on
+FROM v
+"""
+
+
+def observations_sql(key: bytes, cc: str, tz: str, now: dt.datetime) -> str:
+    """Validation, instants and pseudonyms of a block of observations (the view ``batch``, with
+    the IMEI already parsed by ``imei_parts``)."""
+    canon = canonical_from_parts_sql("line_id", "lid_phone", cc)
+    # UTC offsets up to +-14:59 (real ones span -12:00..+14:00); years 1000-9999.
+    iso = (
+        r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
+        r"([Zz]|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?"
+    )
+    limit = (now + FUTURE_TOLERANCE).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return f"""
+WITH t AS (
+  SELECT line_no, trim(line_id) AS line_id, trim(observed_at) AS s, valid, reason, kind, tac, body
+  FROM batch
+), u AS (
+  SELECT *, regexp_full_match(s, '{iso}') AND s >= '1000' AS iso,
+         {phone_digits_sql("line_id")} AS lid_phone,
+         regexp_matches(s, '([Zz]|[+-][0-9]{{2}}(:?[0-9]{{2}})?)$') AND length(s) > 16 AS has_offset
+  FROM t
+), w AS (
+  SELECT *,
+    CASE WHEN iso AND has_offset THEN try_cast(s AS TIMESTAMPTZ) END AS inst_off,
+    CASE WHEN iso AND NOT has_offset THEN try_cast(s AS TIMESTAMP) END AS naive
+  FROM u
+), x AS (
+  SELECT *, timezone({lit(tz)}, naive) AS guess FROM w
+), y AS (
+  SELECT *,
+    naive IS NOT NULL AND timezone({lit(tz)}, guess) <> naive AS nonexistent,
+    CASE
+      WHEN inst_off IS NOT NULL THEN inst_off
+      WHEN naive IS NULL THEN NULL
+      WHEN timezone({lit(tz)}, guess - INTERVAL 1 HOUR) = naive THEN guess - INTERVAL 1 HOUR
+      ELSE guess
+    END AS instant
+  FROM x
+), z AS MATERIALIZED (
+  SELECT *, {canon} AS canon,
+    CASE
+      WHEN line_id = '' THEN {_problem(Reason.MISSING_VALUE, "line_id")}
+      WHEN {_NON_ASCII_DIGIT} THEN {_problem(Reason.NON_ASCII_DIGIT, "line_id")}
+      WHEN reason IS NOT NULL THEN reason || '|imei'
+      WHEN s = '' THEN {_problem(Reason.MISSING_VALUE, "observed_at")}
+      WHEN nonexistent THEN {_problem(Reason.NONEXISTENT_LOCAL_TIME, "observed_at")}
+      WHEN instant IS NULL THEN {_problem(Reason.BAD_TIMESTAMP, "observed_at")}
+      WHEN instant > TIMESTAMPTZ '{limit}+00'
+        THEN {_problem(Reason.FUTURE_TIMESTAMP, "observed_at")}
+    END AS problem
+  FROM y
+), lp AS (  -- one HMAC per distinct line and handset of the block, not per row
+  SELECT canon, {hmac_sql(key, "line", "canon")} AS line
+  FROM (SELECT DISTINCT canon FROM z WHERE problem IS NULL)
+), hp AS (
+  SELECT body, {hmac_sql(key, "handset", "body")} AS handset
+  FROM (SELECT DISTINCT body FROM z WHERE problem IS NULL)
+)
+SELECT line_no, problem, lp.line, hp.handset,
+  CASE WHEN problem IS NULL THEN tac END AS tac,
+  CASE WHEN problem IS NULL THEN kind END AS kind,
+  instant AS observed_at,
+  CAST(timezone({lit(tz)}, instant) AS DATE) AS local_date
+FROM z
+LEFT JOIN lp ON z.problem IS NULL AND z.canon = lp.canon
+LEFT JOIN hp ON z.problem IS NULL AND z.body = hp.body
+"""
+
+
+def imei_parts(batch: Batch) -> pa.Table:
+    """An observations block with its IMEI replaced by the columns of ``imei.parse_array``
+    (valid, reason, kind, tac, body): the IMEI rules run vectorised in Arrow, before the SQL."""
+    parsed = parse_array(batch.table.column("imei"))
+    table = batch.table.select(["line_id", "observed_at"])
+    for name in ("valid", "reason", "kind", "tac", "body"):
+        table = table.append_column(name, parsed.column(name))
+    return table
+
+
+def stage_rows(
+    con: duckdb.DuckDBPyConnection,
+    info: InputFile,
+    columns: list[str],
+    sql: str,
+    stage: Path,
+    rep: FileReport,
+    progress: Progress,
+    prepare: Callable[[Batch], pa.Table] | None = None,
+) -> tuple[list[Rejected], bool]:
+    """Validate and pseudonymise a file block by block with ``sql`` over the view ``batch``.
+
+    Accepted rows are appended to the Parquet file ``stage``; returns the rejected rows
+    (line, column, reason) and whether any row was staged. ``rep.rows`` counts every row.
+    """
+    rejects: list[Rejected] = []
+    writer: pq.ParquetWriter | None = None
+    task = f"{rep.kind} {info.path.name}"
+    done = 0
+    for batch in iter_batches(info, columns):
+        rep.rows += batch.table.num_rows + len(batch.bad_rows)
+        rep.blank_lines += batch.blank_lines
+        rejects.extend(batch.bad_rows)
+        table = prepare(batch) if prepare else batch.table
+        con.register("batch", table.append_column("line_no", pa.array(batch.line_no, pa.int64())))
+        out = con.sql(sql).to_arrow_table()
+        con.unregister("batch")
+        problems = out.filter(pc.is_valid(out["problem"]))
+        for no, prob in zip(
+            problems["line_no"].to_pylist(), problems["problem"].to_pylist(), strict=True
+        ):
+            reason, column = prob.split("|")
+            rejects.append((no, column, reason))
+        good = out.filter(pc.is_null(out["problem"])).drop_columns(["problem"])
+        if writer is None:
+            writer = pq.ParquetWriter(stage, good.schema)
+        writer.write_table(good)
+        done += batch.bytes_read
+        progress(task, done, info.size)
+    if writer is not None:
+        writer.close()
+    return rejects, writer is not None and stage.exists()

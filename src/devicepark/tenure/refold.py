@@ -1,0 +1,170 @@
+"""Bring the stored tenures up to date after an ingest, in DuckDB, folding as little as it can.
+
+Ingest calls ``refold`` inside its transaction with the observation files it just wrote; the
+result equals ``fold`` over every observation of the store (a property test checks it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from devicepark.store.schema import TENURES
+from devicepark.store.store import Transaction
+from devicepark.tenure.fold import fold
+
+
+def _run(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:
+    """Execute ``sql`` and drain its result (DuckDB 2 refuses other work on the connection while
+    a result is open)."""
+    return con.execute(sql).fetchall()
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    return int(_run(con, sql)[0][0])
+
+
+def _lit(path: str | Path) -> str:
+    """A SQL string literal (paths may contain quotes)."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _paths(paths: Sequence[str | Path]) -> str:
+    return "[" + ", ".join(_lit(p) for p in paths) + "]"
+
+
+def refold(tx: Transaction, con: duckdb.DuckDBPyConnection, new_obs: list[Path]) -> int:
+    """Bring the tenures of every line the new observations touch up to date; return how many.
+
+    A first ingest folds every observation. Later ones work per touched line:
+
+    - a line with no stored run: its new observations are folded on their own;
+    - a line whose new observations all come after its last stored sighting (the nightly
+      case): they are folded on their own and their first run continues the stored last run
+      when it has the same handset and no silence longer than the gap in between (exactly what
+      the fold would decide, since it compares each sighting with the one before); later runs
+      are numbered on from the stored ones;
+    - a line with late data (a new sighting at or before its last stored one): all its
+      observations are folded again.
+
+    So the usual ingest reads only its own observations and the stored tenures of its lines,
+    never the whole observation history; the result equals a fold of everything (tested).
+    """
+    import ibis
+
+    icon = ibis.duckdb.from_connection(con)
+    gap = tx.config.tenure_gap_days
+
+    # Exact store types, spelled out: Ibis drops casts it believes are no-ops, while DuckDB's
+    # running SUM is a HUGEINT (which Parquet would get as a DOUBLE).
+    duck_types = {"string": "VARCHAR", "int64": "BIGINT", "date32[day]": "DATE"}
+    typed = ", ".join(
+        f"CAST({f.name} AS {duck_types.get(str(f.type), 'TIMESTAMPTZ')}) AS {f.name}"
+        for f in TENURES
+    )
+
+    def fold_sql(table: str) -> str:
+        return (
+            f"SELECT {typed} FROM ({ibis.to_sql(fold(icon.table(table), gap), dialect='duckdb')})"
+        )
+
+    out = tx.new_path("tenures")
+    target = _lit(out)
+    new = f"read_parquet({_paths(new_obs)})"
+    old_files = tx.files("tenures")
+    if not old_files:  # the first ingest: fold everything (orphans included)
+        _run(
+            con,
+            f"CREATE OR REPLACE TEMP VIEW dp_fold_in AS SELECT * FROM read_parquet("
+            f"{_paths(tx.files('observations'))})",
+        )
+        _run(
+            con,
+            f"COPY ({fold_sql('dp_fold_in')}) TO {target} (FORMAT parquet, COMPRESSION zstd)",
+        )
+        tx.replace("tenures", [out])
+        _run(con, "DROP VIEW IF EXISTS dp_fold_in")
+        return _count(con, f"SELECT count(DISTINCT line) FROM {new}")
+
+    old = f"read_parquet({_paths(old_files)})"
+    cols = ", ".join(TENURES.names)
+    # per touched line: its earliest new sighting and its last stored run
+    _run(
+        con,
+        f"""
+CREATE OR REPLACE TEMP TABLE dp_touched AS
+WITH n AS (SELECT line, min(observed_at) AS first_new FROM {new} GROUP BY line),
+last AS (
+  SELECT line, max(seq) AS last_seq, arg_max(handset, seq) AS handset,
+         arg_max(first_seen, seq) AS first_seen, arg_max(last_seen, seq) AS last_seen,
+         arg_max(first_date, seq) AS first_date, arg_max(last_date, seq) AS last_date,
+         arg_max(observations, seq) AS observations
+  FROM {old} SEMI JOIN n USING (line) GROUP BY line
+)
+SELECT n.line, n.first_new, last.* EXCLUDE (line),
+       last.last_seq IS NOT NULL AND last.last_seen >= n.first_new AS late
+FROM n LEFT JOIN last USING (line)""",
+    )
+    n_touched = _count(con, "SELECT count(*) FROM dp_touched")
+    any_late = bool(_count(con, "SELECT count(*) FROM dp_touched WHERE late"))
+    _run(
+        con,
+        f"CREATE OR REPLACE TEMP VIEW dp_fold_new AS SELECT o.* FROM {new} o "
+        "SEMI JOIN (SELECT line FROM dp_touched WHERE NOT late) k USING (line)",
+    )
+    # The new runs of appended lines, numbered on from the stored ones; the first continues
+    # the stored last run where the fold would have (same handset, no silence over the gap).
+    _run(
+        con,
+        f"""
+CREATE OR REPLACE TEMP TABLE dp_appended AS
+WITH f AS ({fold_sql("dp_fold_new")}),
+j AS (
+  SELECT f.*, coalesce(t.last_seq, 0) AS base_seq, t.first_seen AS t_first_seen,
+         t.first_date AS t_first_date, t.observations AS t_observations,
+         bool_or(f.seq = 1 AND t.last_seq IS NOT NULL AND f.handset = t.handset
+                 AND f.first_date <= t.last_date + INTERVAL {int(gap)} DAY)
+           OVER (PARTITION BY f.line) AS merged
+  FROM f JOIN dp_touched t USING (line)
+)
+SELECT line,
+       seq + base_seq - CASE WHEN merged THEN 1 ELSE 0 END AS seq,
+       handset, tac,
+       CASE WHEN merged AND seq = 1 THEN t_first_seen ELSE first_seen END AS first_seen,
+       last_seen,
+       CASE WHEN merged AND seq = 1 THEN t_first_date ELSE first_date END AS first_date,
+       last_date,
+       observations + CASE WHEN merged AND seq = 1 THEN t_observations ELSE 0 END AS observations,
+       merged AND seq = 1 AS continues
+FROM j""",
+    )
+    # Stored runs kept: all but those of late lines and the last runs that were continued.
+    parts = [
+        f"SELECT {cols} FROM dp_appended",
+        f"SELECT {cols} FROM {old} "
+        "ANTI JOIN (SELECT line FROM dp_touched WHERE late) l USING (line) "
+        "ANTI JOIN (SELECT line, seq FROM dp_appended WHERE continues) c USING (line, seq)",
+    ]
+    if any_late:
+        _run(
+            con,
+            f"CREATE OR REPLACE TEMP VIEW dp_fold_late AS SELECT o.* FROM read_parquet("
+            f"{_paths(tx.files('observations'))}) o "
+            "SEMI JOIN (SELECT line FROM dp_touched WHERE late) k USING (line)",
+        )
+        parts.append(f"SELECT {cols} FROM ({fold_sql('dp_fold_late')})")
+    union = " UNION ALL ".join(f"({q})" for q in parts)
+    _run(
+        con,
+        f"COPY (SELECT {typed} FROM ({union})) TO {target} (FORMAT parquet, COMPRESSION zstd)",
+    )
+    tx.replace("tenures", [out])
+    _run(
+        con,
+        "DROP VIEW IF EXISTS dp_fold_new; DROP VIEW IF EXISTS dp_fold_late; "
+        "DROP TABLE IF EXISTS dp_touched; DROP TABLE IF EXISTS dp_appended",
+    )
+    return n_touched
