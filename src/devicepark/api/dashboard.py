@@ -1,28 +1,34 @@
 """The live dashboard at ``/``: the report's charts for a chosen date, vendor and operator brand.
 
-One self-contained page, rendered on the server: the figures come from ``devicepark.answers``,
-are folded and disclosure-controlled by ``devicepark.publish.report.publish`` (as the report's
-are, whatever the server's mode) and drawn as inline SVG by ``devicepark.publish.charts``
-(Altair + vl-convert). A plain form (GET) chooses the date, vendor, operator brand and language;
-there is no script and no external resource (the CSP forbids both). Pages are cached per
-(store version, parameters). Without ``--public`` the page needs the token, as HTTP Basic
-credentials (any user name) or a bearer header.
+One self-contained page, rendered on the server: the figures are the report's
+(``devicepark.answers.report_data``), folded and disclosure-controlled by
+``devicepark.publish.report.publish`` whatever the server's mode, and drawn as inline SVG by
+``devicepark.publish.charts`` (Altair + vl-convert). A plain form (GET) chooses the date,
+vendor, operator brand and language; there is no script and no external resource (the CSP
+forbids both). Pages are cached per (store version, parameters). Without ``--public`` the page
+needs the token, as HTTP Basic credentials (any user name) or a bearer header.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import html
-import math
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request
+import ibis
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from devicepark import answers
 from devicepark.api import auth
-from devicepark.api.state import AnswerCache, StoreState
+from devicepark.api.deps import App
 from devicepark.errors import ConfigError
+from devicepark.publish import charts, locale
+from devicepark.publish.disclosure import flow_keys
+from devicepark.publish.locale import message
+from devicepark.publish.report import AGE_ORDER, CSS, OTHER, RESERVED, publish
+from devicepark.questions import ReportQuestion, parse_date
+from devicepark.store import Tables
 
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
@@ -48,60 +54,27 @@ def _e(text: Any) -> str:
     return html.escape("" if text is None else str(text))
 
 
-def milestone_step(count: int) -> int:
-    """A round step giving a few thresholds under ``count``.
+def figures(con: ibis.BaseBackend, tables: Tables, day: dt.date, vendor: str | None,
+            brand: str | None, lang: str, threshold: int) -> dict[str, Any]:  # fmt: skip
+    """Everything the page shows, protected: ``{"pub", "vendors", "vendor", "day"}``.
 
-    >>> milestone_step(52_700), milestone_step(7), milestone_step(1_040_000)
-    (10000, 10, 250000)
+    The figures are the report's (``answers.report_data``) over the year to ``day``, weekly;
+    the chosen vendor is the one asked when the base ranks it, else the largest.
     """
-    if count < 20:
-        return 10
-    power = 10 ** int(math.log10(count))
-    for step in (power // 4, power // 2, power):
-        if step >= 10 and count / step <= 5:
-            return step
-    return power
-
-
-def figures(con: Any, tables: Any, day: dt.date, vendor: str | None, brand: str | None,
-            lang: str, threshold: int) -> dict[str, Any]:  # fmt: skip
-    """Everything the page shows, protected: ``{"pub", "vendors", "vendor", "day"}``."""
-    from devicepark import answers
-    from devicepark.publish.report import ReportInput, publish
-
-    if brand:
-        lines = tables.lines
-        tables = dataclasses.replace(tables, lines=lines.filter(lines.operator_brand == brand))
-    start = day - dt.timedelta(days=364)
-    base = answers.base(con, tables, day, ["vendor"])
-    ranked = [g["vendor"] for g in base["groups"] if g["vendor"] != "Unknown"]
-    vendor = vendor if vendor in ranked else (ranked[0] if ranked else None)
-    series = answers.series(con, tables, start, day, "week", ["vendor"])
-    switches = answers.switches(con, tables, start, day, "vendor")
-    age = answers.base(con, tables, day, ["device_age"])
-    milestones = []
-    if vendor is not None:
-        count = next(g["lines"] for g in base["groups"] if g["vendor"] == vendor)
-        try:
-            milestones.append(answers.milestones(
-                con, tables, vendor, milestone_step(count), None, start, day))  # fmt: skip
-        except (ValueError, ArithmeticError):  # the forecast can fail on a flat, tiny series:
-            pass  # the page then shows no milestone markers rather than no page at all
-    data = ReportInput(
-        as_of=day.isoformat(), base=base, series=series, switches=switches, age=age,
-        milestones=milestones, operator=brand or "", start=start.isoformat(),
-    )  # fmt: skip
-    top = max(6, min(10, ranked.index(vendor) + 1)) if vendor in ranked else 6
+    asked = (vendor,) if vendor and vendor != "Unknown" else ()
+    q = ReportQuestion(as_of=day, start=day - dt.timedelta(days=364), every="week",
+                       brand=brand or None, vendors=asked, default_vendors=1,
+                       threshold=threshold, lang=lang)  # fmt: skip
+    data = answers.report_data(con, tables, q)
+    ranked = [g["vendor"] for g in data.base["groups"] if g["vendor"] != "Unknown"]
+    chosen = vendor if vendor in ranked else (ranked[0] if ranked else None)
+    top = max(6, min(10, ranked.index(chosen) + 1)) if chosen in ranked else 6
     pub = publish(data, lang=lang, top=top, threshold=threshold)
-    return {"pub": pub, "vendors": ranked, "vendor": vendor, "day": day}
+    return {"pub": pub, "vendors": ranked, "vendor": chosen, "day": day}
 
 
 def page(fig: dict[str, Any] | None, form: dict[str, Any], lang: str, threshold: int) -> str:
     """The HTML of the dashboard."""
-    from devicepark.publish import charts, locale
-    from devicepark.publish.locale import message
-    from devicepark.publish.report import AGE_ORDER, CSS, OTHER, RESERVED
-
     t = LABELS[lang]
     opts = "".join(
         f'<option value="{_e(v)}"{" selected" if v == form["vendor"] else ""}>{_e(v)}</option>'
@@ -155,8 +128,6 @@ def page(fig: dict[str, Any] | None, form: dict[str, Any], lang: str, threshold:
             svg = charts.series_chart(d.series["points"], markers, lang, palette, pub.top)
             sections.append(_section("series", message("series_title", lang), svg))
         if d.switches and d.switches.get("flows"):
-            from devicepark.publish.disclosure import flow_keys
-
             fk, tk, _ = flow_keys(d.switches)
             pal = {**palette, **{n: charts.GREY for n in RESERVED}}
             order = [*pub.top, other, *RESERVED]
@@ -185,47 +156,43 @@ def _section(sid: str, title: str, svg: str) -> str:
     return f'<section id="{sid}"><h2 id="{sid}-title">{_e(title)}</h2>{fig}</section>'
 
 
-def register(app: FastAPI, state: StoreState, cache: AnswerCache, token: str | None,
-             public: bool, threshold: int) -> None:  # fmt: skip
-    """Add ``GET /`` to the app."""
+router = APIRouter()
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def dashboard(
-        request: Request,
-        as_of: str | None = Query(None),
-        vendor: str | None = Query(None),
-        brand: str | None = Query(None),
-        lang: str = Query("fr"),
-    ) -> HTMLResponse:
-        from devicepark import answers
-        from devicepark.base.common import as_date
 
-        if not public:
-            auth.require(request, token, browser=True)
-        if lang not in LABELS:
-            raise ConfigError(f"lang: {lang!r}; choose fr or en")
-        store = state.store()
-        brand = brand or None
-        version = (store.version, store.manifest.committed_at)
-        key = (version, "dashboard", as_of, vendor, brand, lang)
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def dashboard(
+    request: Request,
+    app: App,
+    as_of: Annotated[str | None, Query()] = None,
+    vendor: Annotated[str | None, Query()] = None,
+    brand: Annotated[str | None, Query()] = None,
+    lang: Annotated[str, Query()] = "fr",
+) -> HTMLResponse:
+    """The page for a date (default: the last with data), a vendor and an operator brand."""
+    if not app.public:
+        auth.require(request, app.token, browser=True)
+    if lang not in LABELS:
+        raise ConfigError(f"lang: {lang!r}; choose fr or en")
+    store = app.store.store()
+    brand = brand or None
+    version = (store.version, store.manifest.committed_at)
+    key = (version, "dashboard", as_of, vendor, brand, lang)
 
-        def run() -> str:
-            with state.tables(store) as (con, t):
-                span = answers.data_span(con, t)
-                brands = sorted(
-                    b for b in con.to_pyarrow(t.lines.select("operator_brand").distinct())
-                    .column(0).to_pylist() if b
-                )  # fmt: skip
-                form = {"as_of": as_of or "", "vendor": vendor, "brand": brand or "",
-                        "brands": brands, "vendors": []}  # fmt: skip
-                if span is None:
-                    return page(None, form, lang, threshold)
-                day = as_date(as_of, "as_of") if as_of else span[1]
-                if not 1900 <= day.year <= 2999:
-                    raise ConfigError(f"as_of: {as_of!r} is out of range")
-                fig = figures(con, t, day, vendor, brand, lang, threshold)
-            form.update(as_of=day.isoformat(), vendor=fig["vendor"], vendors=fig["vendors"])
-            return page(fig, form, lang, threshold)
+    def run() -> str:
+        with app.store.tables(store) as (con, t):
+            span = answers.data_span(con, t)
+            brands = sorted(
+                b for b in con.to_pyarrow(t.lines.select("operator_brand").distinct())
+                .column(0).to_pylist() if b
+            )  # fmt: skip
+            form = {"as_of": as_of or "", "vendor": vendor, "brand": brand or "",
+                    "brands": brands, "vendors": []}  # fmt: skip
+            if span is None:
+                return page(None, form, lang, app.threshold)
+            day = parse_date(as_of, "as_of") if as_of else span[1]
+            fig = figures(con, t, day, vendor, brand, lang, app.threshold)
+        form.update(as_of=day.isoformat(), vendor=fig["vendor"], vendors=fig["vendors"])
+        return page(fig, form, lang, app.threshold)
 
-        text = cache.get_or_compute(key, run)
-        return HTMLResponse(text, headers={"Content-Security-Policy": CSP})
+    text = app.cache.get_or_compute(key, run)
+    return HTMLResponse(text, headers={"Content-Security-Policy": CSP})

@@ -1,10 +1,13 @@
-"""What the API keeps between requests: the store at its newest version, one embedded DuckDB
-database with a cursor per request, and a cache of answers per (store version, query).
+"""What the API keeps between requests: the store at its newest version, the engine behind it,
+and a cache of answers per (store version, question).
 
 The store is re-opened when ``manifest.json`` changes (the commit is an atomic rename, so a new
-inode, size or mtime means a new version). Each request gets its own DuckDB cursor (a connection
-to the shared in-memory database, safe to use from its own thread) bound to the store's tables
-at that request's version; answers are cached under that version, so a commit is seen at once.
+inode, size or mtime means a new version). The engine comes from ``devicepark.store.engine``,
+as for every face (memory limit, spill folder, UTC, Spark). On DuckDB each request gets its own
+cursor (a connection to the shared database, safe to use from its own thread) with the store's
+tables bound to it at that request's version; on Spark one backend serves every request, its
+tables bound once per store version. Answers are cached under the version, so a commit is seen
+at once.
 """
 
 from __future__ import annotations
@@ -19,21 +22,30 @@ from typing import Any
 
 import ibis
 
-from devicepark.store import Store, Tables, open_tables
-from devicepark.store.engine import QUIET
+from devicepark.questions import EngineOptions
+from devicepark.store import Store, Tables, connect, open_tables
+from devicepark.store.engine import duckdb_cursor, is_duckdb
 from devicepark.store.store import MANIFEST
 
 
 class StoreState:
-    """The store directory, re-read when its manifest changes, and the shared DuckDB database."""
+    """The store directory, re-read when its manifest changes, and the engine that reads it."""
 
-    def __init__(self, path: str | os.PathLike[str], threads: int | None = None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        engine: EngineOptions | None = None,
+        *,
+        threads: int | None = None,
+    ) -> None:
         self.path = Path(path)
+        self.engine = engine or EngineOptions()
+        self._threads = threads
         self._lock = threading.Lock()
         self._signature: tuple[int, int, int] | None = None
         self._store: Store | None = None
-        self._threads = threads
-        self._db: Any = None
+        self._backend: ibis.BaseBackend | None = None
+        self._shared: tuple[Store, Tables] | None = None  # Spark: the tables of one version
 
     def _stat(self) -> tuple[int, int, int] | None:
         try:
@@ -51,34 +63,50 @@ class StoreState:
                 self._signature = sig
             return self._store
 
-    def _database(self) -> Any:
+    def backend(self) -> ibis.BaseBackend:
+        """The engine's backend, connected on first use (``serve`` calls it to fail early)."""
         with self._lock:
-            if self._db is None:
-                import duckdb
-
-                config: dict[str, Any] = {}
-                if self._threads:
-                    config["threads"] = self._threads
-                self._db = duckdb.connect(config=config)
-            return self._db
+            if self._backend is None:
+                opts = self.engine
+                self._backend = connect(
+                    opts.engine,
+                    memory_limit=opts.memory_limit,
+                    threads=self._threads,
+                    spark_master=opts.spark_master,
+                    spark_conf=dict(opts.spark_conf),
+                )
+            return self._backend
 
     @contextlib.contextmanager
     def tables(self, store: Store | None = None) -> Iterator[tuple[ibis.BaseBackend, Tables]]:
-        """An Ibis backend on a fresh cursor, and the store's tables bound to it."""
+        """A backend for this request and the store's tables bound to it."""
         store = store or self.store()
-        cursor = self._database().cursor()
-        cursor.execute(QUIET)  # a session setting: each cursor needs it
+        backend = self.backend()
+        if not is_duckdb(backend):
+            yield backend, self._shared_tables(backend, store)
+            return
+        con = duckdb_cursor(backend)
         try:
-            con = ibis.duckdb.from_connection(cursor)
             yield con, open_tables(con, store)
         finally:
-            cursor.close()
+            con.disconnect()
+
+    def _shared_tables(self, backend: ibis.BaseBackend, store: Store) -> Tables:
+        with self._lock:
+            shared = self._shared
+        if shared is not None and shared[0] is store:
+            return shared[1]
+        tables = open_tables(backend, store)
+        with self._lock:
+            self._shared = (store, tables)
+        return tables
 
     def close(self) -> None:
         with self._lock:
-            if self._db is not None:
-                self._db.close()
-                self._db = None
+            if self._backend is not None:
+                self._backend.disconnect()
+                self._backend = None
+                self._shared = None
 
 
 class AnswerCache:

@@ -9,8 +9,9 @@ from typing import Annotated
 
 import typer
 
-from devicepark.cli._common import StoreOpt, err
+from devicepark.cli._common import StoreOpt, err, with_engine
 from devicepark.errors import ConfigError
+from devicepark.questions import EngineOptions
 
 TOKEN_ENV = "DEVICEPARK_API_TOKEN"
 
@@ -41,6 +42,7 @@ def check_bind(host: str, token: str | None) -> None:
         )
 
 
+@with_engine
 def serve(
     store: StoreOpt,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
@@ -53,6 +55,8 @@ def serve(
         Path | None,
         typer.Option("--campaigns", help="Directory of campaign files (default: STORE/campaigns)."),
     ] = None,
+    *,
+    engine: EngineOptions,
 ) -> None:
     """Serve the REST API (/v1/..., /openapi.json) and the live dashboard (/)."""
     from devicepark.store import Store
@@ -72,7 +76,8 @@ def serve(
         raise MissingDependency("uvicorn") from None
     from devicepark.api.app import create_app
 
-    app = create_app(store, token=token, public=public, campaigns_dir=campaigns)
+    app = create_app(store, token=token, public=public, campaigns_dir=campaigns, engine=engine)
+    app.state.store.backend()  # connect the engine now (Spark starts here), not per request
     mode = "public, disclosure-controlled" if public else "token required"
     if not token and not public:
         mode = f"no {TOKEN_ENV}: every /v1 endpoint will answer 401; set it or use --public"

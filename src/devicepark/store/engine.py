@@ -75,6 +75,24 @@ def connect(
     raise ConfigError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
 
 
+def is_duckdb(con: ibis.BaseBackend) -> bool:
+    """Whether ``con`` is an embedded DuckDB backend (whose database can hand out cursors)."""
+    return getattr(con, "name", "") == "duckdb"
+
+
+def duckdb_cursor(con: ibis.BaseBackend) -> ibis.BaseBackend:
+    """A backend on a new cursor of ``con``'s DuckDB database, for one thread's use.
+
+    The cursor shares the database, so its settings (memory limit, spill folder, threads) and
+    its data; session settings are per cursor, so it gets the ones :func:`connect` makes:
+    no progress bar and UTC. Close it with ``.disconnect()``.
+    """
+    cursor = con.con.cursor()  # type: ignore[attr-defined]
+    cursor.execute(QUIET).fetchall()  # drained: DuckDB 2 keeps open results
+    cursor.execute("SET TimeZone = 'UTC'").fetchall()
+    return ibis.duckdb.from_connection(cursor)
+
+
 def duckdb_connection(memory_limit: str | None = None, threads: int | None = None) -> Any:
     """A raw embedded DuckDB connection (ingest's bulk SQL), session time zone UTC."""
     import duckdb
