@@ -84,3 +84,96 @@ def test_report_renders_offline_without_errors(sync_playwright, tmp_path, lang):
     assert errors == []
     assert requests == []
     assert shot.stat().st_size > 50_000
+
+
+# Read back from the rendered page: screen coordinates after layout and scaling, not the SVG text.
+_OBSERVED_XS = """(args) => {
+  const [stroke, step] = args;
+  const out = [];
+  for (const p of document.querySelectorAll(
+      `#campaigns svg path[aria-roledescription="line mark"][stroke="${stroke}"]`)) {
+    const m = p.getScreenCTM(), n = p.getTotalLength();
+    for (let s = 0; s <= n; s += step) {
+      const q = p.getPointAtLength(s);
+      out.push(q.x * m.a + q.y * m.c + m.e);
+    }
+  }
+  return out;
+}"""
+
+_NODES = """() => [...document.querySelectorAll('#flows svg rect.node')].map(r => ({
+  lines: +r.dataset.lines, side: r.dataset.side, h: r.getBoundingClientRect().height,
+  scale: r.ownerSVGElement.getBoundingClientRect().width / r.ownerSVGElement.viewBox.baseVal.width
+}))"""
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_pictures_read_right_in_the_browser(sync_playwright, tmp_path, lang):
+    from devicepark.publish import charts, palette
+
+    page_file = tmp_path / f"pictures-{lang}.html"
+    page_file.write_text(build(sample_input(), lang=lang, generated=dt.date(2022, 2, 4)), "utf-8")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            context = browser.new_context(viewport={"width": 1200, "height": 900})
+            context.set_offline(True)
+            page = context.new_page()
+            page.goto(page_file.as_uri(), wait_until="load")
+
+            # campaign: the observed line never enters the grey band of a hidden day
+            band = page.locator('#campaigns svg path[fill="#ced4da"]')
+            assert band.count() == 1
+            box = band.bounding_box()
+            assert box is not None and box["width"] > 5
+            xs = page.evaluate(_OBSERVED_XS, [charts.OBSERVED, 1.0])
+            assert len(xs) > 500
+            inside = [x for x in xs if box["x"] + 0.5 < x < box["x"] + box["width"] - 0.5]
+            assert inside == []
+            assert page.locator("#campaigns svg text", has_text="< 10").is_visible()
+            verdict = {"fr": "effet significatif, l'intervalle ne contient pas 0",
+                       "en": "significant, the interval excludes 0"}[lang]  # fmt: skip
+            assert page.locator("#campaigns p.verdict", has_text=verdict).is_visible()
+
+            # alluvial: bar heights on screen proportional to lines, within a pixel
+            nodes = page.evaluate(_NODES)
+            assert len(nodes) >= 8
+            big = max(nodes, key=lambda n: n["lines"])
+            per_line = big["h"] / big["lines"]
+            for n in nodes:
+                assert abs(n["h"] - n["lines"] * per_line) < 1, n
+            assert sum(n["lines"] for n in nodes if n["side"] == "from") == sum(
+                n["lines"] for n in nodes if n["side"] == "to"
+            )
+
+            # matrix: hidden cells hatched, the diagonal darker than the cells beside it
+            hatch = page.locator("table.matrix td.sup").first.evaluate(
+                "e => getComputedStyle(e).backgroundImage"
+            )
+            assert "repeating-linear-gradient" in hatch
+            rgb = (
+                page.locator("table.matrix tr")
+                .nth(1)
+                .locator("td")
+                .evaluate_all(
+                    "tds => tds.slice(0, 2).map(e => getComputedStyle(e).backgroundColor)"
+                )
+            )
+            dark, light = (sum(map(int, c[4:-1].split(","))) for c in rgb)
+            assert dark < light
+
+            # the same Xiaomi colour on the card and on the alluvial's bar
+            card = page.locator(".card", has_text="Xiaomi").evaluate(
+                "e => getComputedStyle(e).borderLeftColor"
+            )
+            bar = page.locator('#flows rect.node[data-state="Xiaomi"]').first.evaluate(
+                "e => getComputedStyle(e).fill"
+            )
+            hexa = palette.colour("Xiaomi")
+            want = f"rgb({int(hexa[1:3], 16)}, {int(hexa[3:5], 16)}, {int(hexa[5:7], 16)})"
+            assert card == bar == want
+            page.locator("#flows").screenshot(path=str(tmp_path / "flows.png"))
+            page.locator("#campaigns").screenshot(path=str(tmp_path / "campaigns.png"))
+        finally:
+            browser.close()
+    assert (tmp_path / "flows.png").stat().st_size > 20_000

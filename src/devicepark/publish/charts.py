@@ -1,7 +1,9 @@
-"""The report's charts: Vega-Lite specs built with Altair, rendered to static SVG by vl-convert.
+"""The report's charts: Vega-Lite specs built with Altair, rendered to static SVG by vl-convert,
+and one drawn by hand (the switching flows: Vega-Lite has no Sankey/alluvial mark).
 
 Every chart takes already-published (protected) dicts and returns an SVG string ready to inline:
 ids are prefixed per chart so that several SVGs can share one page, and the size follows the page.
+Colours come from ``devicepark.publish.palette`` (by vendor, never by rank).
 """
 
 from __future__ import annotations
@@ -15,17 +17,17 @@ import altair as alt
 import pandas as pd
 
 from devicepark.publish import locale
+from devicepark.publish.disclosure import THRESHOLD
+from devicepark.publish.palette import OTHERS, colours
 
 OTHER = {"fr": "Autres", "en": "Other"}
 RESERVED_LABELS = {
-    "(not active)": {"fr": "(ligne inactive)", "en": "(line not active)"},
-    "(unidentified)": {"fr": "(non identifié)", "en": "(unidentified)"},
+    state: {lang: locale.vendor_label(state, lang) for lang in locale.LANGS}
+    for state in ("(not active)", "(unidentified)")
 }
-PALETTE = [
-    "#1f6feb", "#e8590c", "#2f9e44", "#c2255c", "#7048e8", "#0c8599",
-    "#f08c00", "#5c940d", "#862e9c", "#364fc7",
-]  # fmt: skip
-GREY = "#868e96"
+GREY = OTHERS
+OBSERVED = "#e8590c"  # campaign chart: the observed daily adds
+EXPECTED = "#1c7ed6"  # campaign chart: the counterfactual and its band
 FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
 
 # d3 number locales that agree with Babel's CLDR output (d3's fr-FR swaps the two spaces).
@@ -48,16 +50,9 @@ CONFIG = {
 
 
 def colors(names: Sequence[str]) -> dict[str, str]:
-    """One stable colour per vendor (by rank), grey for the others and reserved states."""
-    out: dict[str, str] = {}
-    k = 0
-    for n in names:
-        if n in OTHER.values() or n in RESERVED_LABELS or n.startswith("("):
-            out[n] = GREY
-        else:
-            out[n] = PALETTE[k % len(PALETTE)]
-            k += 1
-    return out
+    """One colour per vendor, fixed by its name (``palette.colours``); greys for the others,
+    Unknown and the reserved states."""
+    return colours(names)
 
 
 def render(chart: alt.TopLevelMixin, lang: str, name: str) -> str:
@@ -168,85 +163,18 @@ def series_chart(
 def flows_chart(
     flows: list[dict[str, Any]], fk: str, tk: str, lang: str, palette: dict[str, str],
     order: Sequence[str], totals: dict[str, tuple[int | None, int | None]] | None = None,
+    *, start: str | None = None, end: str | None = None,
 ) -> str:  # fmt: skip
-    """A two-column flow chart (a Sankey without stacking): each line joins a state on the
-    left (before) to one on the right (after), its width proportional to the lines moving.
-    ``totals`` gives the published (lost, gained) per state, printed beside its name."""
-    moves = [
-        f for f in flows if f.get("lines") and f[fk] != f[tk] and f[fk] in order and f[tk] in order
-    ]
-    if not moves:
-        return ""
-    pos = {name: k for k, name in enumerate(order)}
-    label = {n: RESERVED_LABELS.get(n, {}).get(lang, n) for n in order}
-    biggest = max(f["lines"] for f in moves)
-    rows = [
-        {
-            "from": label[f[fk]],
-            "to": label[f[tk]],
-            "y1": pos[f[fk]],
-            "y2": pos[f[tk]],
-            "x1": 0.0,
-            "x2": 1.0,
-            "lines": f["lines"],
-            "width": 1.0 + 22.0 * f["lines"] / biggest,
-            "label": locale.integer(f["lines"], lang),
-        }
-        for f in sorted(moves, key=lambda f: f["lines"])
-    ]
-    df = pd.DataFrame(rows)
-    totals = totals or {}
+    """The switching flows as an alluvial diagram drawn by hand (``publish.alluvial``): each
+    band joins a state at ``start`` (left) to one at ``end`` (right), its width proportional to
+    the lines moving. Lines that kept their state and hidden (suppressed) flows are not drawn.
+    ``totals`` is accepted for compatibility and unused: each side prints its own sums."""
+    from devicepark.publish.alluvial import alluvial_svg
 
-    def side_text(n: str, k: int, sign: str) -> str:
-        value = totals.get(n, (None, None))[k]
-        return f"{sign}{locale.integer(value, lang)}" if value else ""
-
-    nodes = pd.DataFrame(
-        [{"name": label[n], "y": pos[n], "x": 0.0, "side": "left",
-          "text": f"{label[n]}  {side_text(n, 0, '−')}".strip()} for n in order]
-        + [{"name": label[n], "y": pos[n], "x": 1.0, "side": "right",
-            "text": f"{side_text(n, 1, '+')}  {label[n]}".strip()} for n in order]
-    )  # fmt: skip
-    names = [label[n] for n in order]
-    scale = alt.Scale(domain=names, range=[palette.get(n, GREY) for n in order])
-    x = alt.X("x1:Q", scale=alt.Scale(domain=[0, 1]), axis=None)
-    y = alt.Y("y1:Q", scale=alt.Scale(domain=[len(order) - 0.5, -0.5]), axis=None)
-    links = (
-        alt.Chart(df)
-        .mark_rule(opacity=0.45, strokeCap="round")
-        .encode(
-            x=x,
-            x2="x2:Q",
-            y=y,
-            y2="y2:Q",
-            color=alt.Color("from:N", scale=scale, legend=None),
-            strokeWidth=alt.StrokeWidth("width:Q", scale=None, legend=None),
-        )
+    del totals
+    return alluvial_svg(
+        flows, fk, tk, lang, order, colours=palette, start=start, end=end, name="flows"
     )
-    dots = (
-        alt.Chart(nodes)
-        .mark_circle(size=90, opacity=1)
-        .encode(
-            x=alt.X("x:Q", scale=alt.Scale(domain=[0, 1]), axis=None),
-            y=alt.Y("y:Q", scale=alt.Scale(domain=[len(order) - 0.5, -0.5]), axis=None),
-            color=alt.Color("name:N", scale=scale, legend=None),
-        )
-    )
-    left = (
-        dots.transform_filter("datum.side == 'left'")
-        .mark_text(align="right", dx=-10, fontSize=12, color="#212529")
-        .encode(text="text:N")
-    )
-    right = (
-        dots.transform_filter("datum.side == 'right'")
-        .mark_text(align="left", dx=10, fontSize=12, color="#212529")
-        .encode(text="text:N")
-    )
-    chart = alt.layer(links, dots, left, right).properties(
-        width=420, height=max(160, 34 * len(order)), padding={"left": 190, "right": 190, "top": 8,
-                                                             "bottom": 8}
-    )  # fmt: skip
-    return render(chart, lang, "flows")
 
 
 def gains_chart(summary: list[dict[str, Any]], key: str, lang: str, names: dict[str, str]) -> str:
@@ -301,15 +229,64 @@ def age_chart(groups: list[dict[str, Any]], order: Sequence[str], lang: str) -> 
     return render(chart.properties(width=520, height=220), lang, "age")
 
 
-def campaign_chart(campaign: dict[str, Any], lang: str, name: str, names: dict[str, str]) -> str:
-    """Observed daily adds against the counterfactual and its 95 % band; the window shaded."""
+def _utc_ms(day: dt.date, hours: float = 0.0) -> int:
+    """Milliseconds since the epoch at ``day`` 00:00 UTC plus ``hours`` (how Vega-Lite reads a
+    date-only ISO string)."""
+    start = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+    return int((start + dt.timedelta(hours=hours)).timestamp() * 1000)
+
+
+def _runs(flags: Sequence[bool]) -> list[tuple[int, int]]:
+    """``(first, last)`` index of each run of consecutive true flags.
+
+    >>> _runs([False, True, True, False, True])
+    [(1, 2), (4, 4)]
+    """
+    out: list[tuple[int, int]] = []
+    for k, flag in enumerate(flags):
+        if flag and out and out[-1][1] == k - 1:
+            out[-1] = (out[-1][0], k)
+        elif flag:
+            out.append((k, k))
+    return out
+
+
+def campaign_chart(
+    campaign: dict[str, Any],
+    lang: str,
+    name: str,
+    names: dict[str, str],
+    threshold: int = THRESHOLD,
+) -> str:
+    """Observed daily adds against the counterfactual and its 95 % band; the window shaded.
+
+    The band and the expected line are clipped at 0 (a count cannot be negative). A day whose
+    observed count is hidden breaks the observed line (each run of shown days is its own path,
+    never joined across a hidden day) and is drawn as a grey "< threshold" band from 0 up to the
+    threshold instead.
+    """
     daily = campaign.get("daily") or []
     if not daily:
         return ""
-    df = pd.DataFrame(daily, columns=["date", "observed", "expected", "low", "high"])
+    rows: list[dict[str, Any]] = []
+    segment = 0
+    for d in daily:
+        hidden = d.get("observed") is None
+        segment += hidden
+        rows.append(
+            {
+                "date": str(d["date"])[:10],
+                "observed": None if hidden else d["observed"],
+                "expected": None if d.get("expected") is None else max(0.0, d["expected"]),
+                "low": None if d.get("low") is None else max(0.0, d["low"]),
+                "high": None if d.get("high") is None else max(0.0, d["high"]),
+                "segment": segment,
+            }
+        )
+    df = pd.DataFrame(rows)
     window = campaign.get("window") or {}
     x = alt.X("date:T", title=None, axis=alt.Axis(format="%d %b", labelAngle=0))
-    layers = []
+    layers: list[Any] = []
     if window.get("starts") and window.get("ends"):
         end = dt.date.fromisoformat(str(window["ends"])[:10]) + dt.timedelta(days=1)
         wdf = pd.DataFrame([{"a": window["starts"], "b": end.isoformat()}])  # ends is inclusive
@@ -317,10 +294,36 @@ def campaign_chart(campaign: dict[str, Any], lang: str, name: str, names: dict[s
     layers += [
         alt.Chart(df).mark_area(color="#a5d8ff", opacity=0.6).encode(x=x, y="low:Q", y2="high:Q"),
         alt.Chart(df)
-        .mark_line(color="#1c7ed6", strokeDash=[5, 3])
-        .encode(x=x, y=alt.Y("expected:Q", title=names["adds"])),
-        alt.Chart(df.dropna(subset=["observed"]))
-        .mark_line(color="#e8590c", point=alt.OverlayMarkDef(color="#e8590c"), strokeWidth=2)
+        .mark_line(color=EXPECTED, strokeDash=[5, 3])
+        .encode(x=x, y=alt.Y("expected:Q", title=names["adds"], scale=alt.Scale(zero=True))),
+    ]
+    gaps = _runs([r["observed"] is None for r in rows])
+    if gaps:
+        days = [dt.date.fromisoformat(r["date"]) for r in rows]
+        band = pd.DataFrame(
+            [
+                {"a": _utc_ms(days[i], -12), "b": _utc_ms(days[j], 12),
+                 "mid": _utc_ms(days[i], 12 * (j - i)), "bottom": 0, "top": threshold,
+                 "label": names.get("below", f"< {threshold}")}
+                for i, j in gaps
+            ]
+        )  # fmt: skip
+        base = alt.Chart(band)
+        layers += [
+            base.mark_rect(
+                color="#ced4da", opacity=0.7, stroke="#868e96", strokeDash=[2, 2]
+            ).encode(x="a:T", x2="b:T", y="bottom:Q", y2="top:Q"),
+            base.mark_text(dy=-7, fontSize=11, color="#495057").encode(
+                x="mid:T", y="top:Q", text="label:N"
+            ),
+        ]
+    shown = df.dropna(subset=["observed"])
+    layers += [
+        alt.Chart(shown)
+        .mark_line(color=OBSERVED, strokeWidth=2)
+        .encode(x=x, y="observed:Q", detail="segment:N"),
+        alt.Chart(shown)
+        .mark_point(color=OBSERVED, filled=True, size=22)
         .encode(x=x, y="observed:Q"),
     ]
     return render(alt.layer(*layers).properties(width=760, height=220), lang, name)

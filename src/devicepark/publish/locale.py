@@ -120,18 +120,102 @@ MESSAGES: dict[str, dict[str, str]] = {
             "(graphe de flux : épaisseur proportionnelle au nombre de lignes)."
         ),
         "flows_summary": "Gains et pertes des principaux constructeurs",
+        "matrix_title": "D'où viennent et où vont les lignes",
+        "matrix_caption": (
+            "Chaque ligne du tableau part d'un état au {start}, chaque colonne arrive à un état "
+            "au {end} ; dans chaque case, le nombre de lignes et, dessous, sa part de la ligne "
+            "du tableau. Couleur : cette part (plus foncé, plus grande part). La diagonale "
+            "compte les lignes restées chez le même constructeur. • : masqué (secret "
+            "statistique)."
+        ),
+        "matrix_corner": "Au {start} ↓ · au {end} →",
+        "matrix_total": "Total au {start}",
+        "matrix_legend": "Part de la ligne :",
+        "alluvial_title": "Flux entre constructeurs",
+        "alluvial_caption": (
+            "Lignes qui ont changé d'état entre le {start} (à gauche) et le {end} (à droite) ; "
+            "l'épaisseur de chaque bande est proportionnelle au nombre de lignes. Les lignes "
+            "restées chez le même constructeur ne sont pas dessinées (voir la diagonale de la "
+            "matrice)."
+        ),
+        "alluvial_hidden": (
+            "{n} flux masqués par le secret statistique ne sont pas dessinés (• dans la matrice)."
+        ),
+        "alluvial_at": "Au {date}",
+        "states_note": (
+            "« (ligne inactive) » : à gauche, une nouvelle ligne, pas encore ouverte au "
+            "{start} ; à droite, une ligne fermée, qui n'est plus active au {end}. "
+            "« (non identifié) » : une ligne active dont le terminal n'a pas été vu sur le "
+            "réseau dans les {lookback} jours précédents."
+        ),
+        "state_new_line": "nouvelle ligne",
+        "state_closed_line": "ligne fermée",
         "age_title": "Âge des terminaux",
         "age_caption": "Lignes selon l'ancienneté du terminal actuel sur la ligne, en mois.",
         "campaign_title": "Effet des campagnes",
         "campaign_caption": (
-            "Nouveaux terminaux {vendor} par jour : observés (trait plein), attendus sans la "
-            "campagne (pointillés) et leur intervalle à 95 % (bande) ; la campagne est surlignée. "
-            "Le tableau donne les ventes supplémentaires estimées."
+            "Nouveaux terminaux {vendor} vus sur le réseau chaque jour (ce ne sont pas des "
+            "ventes) : observés (trait plein), attendus sans la campagne (pointillés) et leur "
+            "intervalle à 95 % (bande, jamais sous 0) ; la campagne est surlignée. Les jours à "
+            "moins de {threshold} nouveaux terminaux sont masqués (bande grise « < {threshold} ») "
+            "et la courbe y est interrompue."
         ),
-        "col_adds": "Nouveaux terminaux par jour",
+        "campaign_table_note": (
+            "Effet : nombre estimé de nouveaux terminaux {vendor} vus sur le réseau en plus de "
+            "ce qui était attendu sans la campagne (négatif : en moins) ; ce ne sont pas des "
+            "ventes."
+        ),
+        "campaign_verdict": (
+            "Pendant la campagne, écart entre les nouveaux terminaux {vendor} vus sur le réseau "
+            "et ceux attendus sans elle : {effect} (intervalle à 95 % : {interval}) ; {verdict}."
+        ),
+        "verdict_significant": "effet significatif, l'intervalle ne contient pas 0",
+        "verdict_not_significant": "effet non significatif, l'intervalle contient 0",
+        "verdict_unknown": "effet indéterminé, pas d'intervalle",
+        "col_verdict": "Conclusion",
+        "col_adds": "Nouveaux terminaux vus par jour",
+        "below_threshold": "< {threshold}",
         "campaign_window": "pendant la campagne",
         "campaign_after": "semaines suivantes",
         "market_title": "Comparaison avec le marché",
+        "market_period": "période du marché : {period}",
+        "market_base_date": "parts de notre base au {date}",
+        "market_source": "Source : {source}.",
+        "market_source_statcounter": (
+            "Source : StatCounter Global Stats (gs.statcounter.com), données sous licence "
+            "CC BY-SA 3.0 (Creative Commons Attribution – Partage dans les mêmes conditions)."
+        ),
+        "market_measures_usage": (
+            "Ce que mesure ce marché : la part des pages web consultées depuis un mobile, par "
+            "constructeur du terminal ({scope}). Ce n'est ni une part des ventes, ni une part "
+            "des terminaux en service en France."
+        ),
+        "market_measures_shipments": (
+            "Ce que mesure ce marché : la part des terminaux livrés (ventes aux distributeurs) "
+            "par constructeur ({scope}), pas une part des terminaux en service."
+        ),
+        "market_measures_installed": (
+            "Ce que mesure ce marché : la part des terminaux en service par constructeur ({scope})."
+        ),
+        "market_measures_unknown": (
+            "Ce que mesure ce marché n'est pas précisé par le fichier de comparaison "
+            "({scope}) : lisez la documentation de la source avant de comparer."
+        ),
+        "scope_worldwide": "monde entier",
+        "scope_france": "France",
+        "scope_unstated": "zone géographique non précisée",
+        "market_index_rule": (
+            "— : pas d'indice quand la part de marché est inférieure à {market} ou la part "
+            "dans notre base inférieure à {base} : le rapport de deux parts aussi petites ne "
+            "veut rien dire."
+        ),
+        "market_not_named": "non cité",
+        "market_not_named_note": "non cité : constructeur que la source ne nomme pas.",
+        "market_noised": (
+            "Les parts de notre base ne sont pas publiées ici : la comparaison au marché est "
+            "calculée sans bruit, et la publier à côté de figures bruitées (--epsilon) "
+            "annulerait la protection."
+        ),
         "definitions_title": "Définitions",
         "def_active": (
             "Ligne active : ligne ouverte au {date}, hors cartes SIM M2M (machine à machine)."
@@ -149,6 +233,26 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "suppressed": "•",
         "suppressed_legend": "masqué (secret statistique)",
+        "hidden_rows": (
+            "{names} : ligne entière masquée (•) par le secret statistique : moins de "
+            "{threshold} lignes, ou masquée en complément pour qu'aucune autre case masquée ne "
+            "puisse être retrouvée par différence (dire laquelle des deux raisons la "
+            "révélerait en partie)."
+        ),
+        "hidden_rows_noised": (
+            "{names} : ligne entière masquée (•) : après ajout du bruit de confidentialité "
+            "différentielle, l'effectif bruité est inférieur à {threshold} lignes, ou la ligne "
+            "est masquée en complément pour qu'aucune autre case masquée ne puisse être "
+            "retrouvée par différence."
+        ),
+        "hidden_rows_zero": (
+            "{names} : ligne entière masquée (•) : son effectif bruité est nul (le bruit de "
+            "confidentialité différentielle peut effacer une petite catégorie)."
+        ),
+        "vendor_unknown": "Inconnu",
+        "vendor_other": "Autres",
+        "state_not_active": "(ligne inactive)",
+        "state_unidentified": "(non identifié)",
         "col_vendor": "Constructeur",
         "col_lines": "Lignes",
         "col_share": "Part",
@@ -204,18 +308,96 @@ MESSAGES: dict[str, dict[str, str]] = {
             "(flow chart: line width proportional to the number of lines)."
         ),
         "flows_summary": "Gains and losses of the top vendors",
+        "matrix_title": "Where lines came from and went to",
+        "matrix_caption": (
+            "Each row starts from a state on {start}, each column ends in a state on {end}; "
+            "each cell gives the number of lines and, below it, its share of the row. Colour: "
+            "that share (darker, larger). The diagonal counts lines that kept their vendor. "
+            "•: hidden (disclosure control)."
+        ),
+        "matrix_corner": "On {start} ↓ · on {end} →",
+        "matrix_total": "Total on {start}",
+        "matrix_legend": "Share of the row:",
+        "alluvial_title": "Flows between vendors",
+        "alluvial_caption": (
+            "Lines whose state changed between {start} (left) and {end} (right); each band's "
+            "width is proportional to its number of lines. Lines that kept their vendor are not "
+            "drawn (see the matrix's diagonal)."
+        ),
+        "alluvial_hidden": (
+            "{n} flows hidden by disclosure control are not drawn (• in the matrix)."
+        ),
+        "alluvial_at": "On {date}",
+        "states_note": (
+            "“(inactive line)”: on the left, a new line, not yet open on {start}; on the "
+            "right, a closed line, no longer active on {end}. “(unidentified)”: an active line "
+            "whose handset was not seen on the network in the previous {lookback} days."
+        ),
+        "state_new_line": "new line",
+        "state_closed_line": "closed line",
         "age_title": "Device age",
         "age_caption": "Lines by how long the current handset has been on the line, in months.",
         "campaign_title": "Campaign effects",
         "campaign_caption": (
-            "New {vendor} handsets per day: observed (solid), expected without the campaign "
-            "(dashed) and its 95% interval (band); the campaign is highlighted. The table gives "
-            "the estimated incremental adds."
+            "New {vendor} handsets seen on the network per day (these are not sales): observed "
+            "(solid), expected without the campaign (dashed) and its 95% interval (band, never "
+            "below 0); the campaign is highlighted. Days with fewer than {threshold} new "
+            "handsets are hidden (grey band “< {threshold}”) and the line breaks there."
         ),
-        "col_adds": "New handsets per day",
+        "campaign_table_note": (
+            "Effect: the estimated number of new {vendor} handsets seen on the network above "
+            "what was expected without the campaign (negative: below); these are not sales."
+        ),
+        "campaign_verdict": (
+            "During the campaign, new {vendor} handsets seen on the network minus those "
+            "expected without it: {effect} (95% interval: {interval}); {verdict}."
+        ),
+        "verdict_significant": "significant, the interval excludes 0",
+        "verdict_not_significant": "not significant, the interval contains 0",
+        "verdict_unknown": "undetermined, no interval",
+        "col_verdict": "Verdict",
+        "col_adds": "New handsets seen per day",
+        "below_threshold": "< {threshold}",
         "campaign_window": "during the campaign",
         "campaign_after": "following weeks",
         "market_title": "Market comparison",
+        "market_period": "market period: {period}",
+        "market_base_date": "shares of our base on {date}",
+        "market_source": "Source: {source}.",
+        "market_source_statcounter": (
+            "Source: StatCounter Global Stats (gs.statcounter.com), data licensed under "
+            "CC BY-SA 3.0 (Creative Commons Attribution-ShareAlike)."
+        ),
+        "market_measures_usage": (
+            "What this market measures: the share of web pages viewed from mobile devices, by "
+            "handset vendor ({scope}). It is neither a share of sales nor a share of the "
+            "handsets in use in France."
+        ),
+        "market_measures_shipments": (
+            "What this market measures: the share of handsets shipped (sold in to retailers) "
+            "by vendor ({scope}), not a share of handsets in use."
+        ),
+        "market_measures_installed": (
+            "What this market measures: the share of handsets in use by vendor ({scope})."
+        ),
+        "market_measures_unknown": (
+            "What this market measures is not stated in the comparison file ({scope}): read "
+            "the source's documentation before comparing."
+        ),
+        "scope_worldwide": "worldwide",
+        "scope_france": "France",
+        "scope_unstated": "region not stated",
+        "market_index_rule": (
+            "—: no index when the market share is under {market} or the share of our base "
+            "under {base}: the ratio of two shares that small means nothing."
+        ),
+        "market_not_named": "not named",
+        "market_not_named_note": "not named: a vendor the source does not name.",
+        "market_noised": (
+            "Shares of our base are not published here: the market comparison is computed "
+            "without noise, and publishing it beside noisy figures (--epsilon) would undo the "
+            "protection."
+        ),
         "definitions_title": "Definitions",
         "def_active": (
             "Active line: a line open on {date}, excluding M2M (machine-to-machine) SIMs."
@@ -233,6 +415,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "suppressed": "•",
         "suppressed_legend": "hidden (disclosure control)",
+        "hidden_rows": (
+            "{names}: whole row hidden (•) by disclosure control: fewer than {threshold} "
+            "lines, or hidden as a complement so that no other hidden cell can be worked out "
+            "by difference (saying which of the two would partly reveal it)."
+        ),
+        "hidden_rows_noised": (
+            "{names}: whole row hidden (•): after differential-privacy noise was added, the "
+            "noisy count is under {threshold} lines, or the row is hidden as a complement so "
+            "that no other hidden cell can be worked out by difference."
+        ),
+        "hidden_rows_zero": (
+            "{names}: whole row hidden (•): its noisy count is zero (differential-privacy "
+            "noise can erase a small category)."
+        ),
+        "vendor_unknown": "Unknown",
+        "vendor_other": "Other",
+        "state_not_active": "(inactive line)",
+        "state_unidentified": "(unidentified)",
         "col_vendor": "Vendor",
         "col_lines": "Lines",
         "col_share": "Share",
@@ -267,6 +467,29 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ann_dp": "Noisy count (ε = {epsilon}).",
     },
 }
+
+
+_NAMES = {
+    "Unknown": "vendor_unknown",
+    "Other": "vendor_other",
+    "Others": "vendor_other",
+    "Autres": "vendor_other",
+    "(not active)": "state_not_active",
+    "(unidentified)": "state_unidentified",
+}
+
+
+def vendor_label(name: str | None, lang: str) -> str:
+    """A vendor or switching state as the reader sees it: the data's own words translated
+    (``Unknown``, ``Other``, ``(not active)``, ``(unidentified)``), other names as they are.
+
+    >>> vendor_label("Unknown", "fr"), vendor_label("Other", "fr"), vendor_label("Apple", "fr")
+    ('Inconnu', 'Autres', 'Apple')
+    >>> vendor_label("(not active)", "en"), vendor_label("Autres", "en")
+    ('(inactive line)', 'Other')
+    """
+    key = _NAMES.get(name or "")
+    return message(key, lang) if key else (name or "")
 
 
 def message(key: str, lang: str, **fields: Any) -> str:
