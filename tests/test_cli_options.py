@@ -52,6 +52,7 @@ def test_engine_options_on_every_query_command() -> None:
         "campaign measure",
         "market compare",
         "claim check",
+        "serve",
     }
     cmds = commands()
     assert querying <= set(cmds)

@@ -25,9 +25,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from devicepark.base.adds import ADDS_KEYS
-from devicepark.base.common import BY_KEYS, UNITS
-from devicepark.base.switches import SWITCH_KEYS
+from devicepark.base.common import ADDS_KEYS, BY_KEYS, SWITCH_KEYS, UNITS
 from devicepark.errors import ConfigError
 
 MIN_DATE, MAX_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)  # date arithmetic stays in range

@@ -7,7 +7,7 @@ dates from the interval form of tenures), ``switches.flows``, ``adds.daily_adds`
 ``devicepark.answers`` executes and shapes in one call.
 """
 
-from devicepark.base.common import AGE_BUCKETS, BY_KEYS, UNITS, as_date, parse_by, parse_unit
+from devicepark.base.common import AGE_BUCKETS, BY_KEYS, UNITS
 from devicepark.base.series import point_dates, series_rows
 from devicepark.base.snapshot import base_lines, device_at, installed_base
 
@@ -15,12 +15,9 @@ __all__ = [
     "AGE_BUCKETS",
     "BY_KEYS",
     "UNITS",
-    "as_date",
     "base_lines",
     "device_at",
     "installed_base",
-    "parse_by",
-    "parse_unit",
     "point_dates",
     "series_rows",
 ]

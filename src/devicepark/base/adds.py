@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import ibis
@@ -24,39 +24,27 @@ from ibis.expr.types import Table
 
 from devicepark.base.common import (
     CATALOG_KEYS,
-    LINE_KEYS,
     UNKNOWN,
-    as_date,
     catalog_latest,
-    check_lookback,
     lines_in_scope,
-    parse_by,
 )
 from devicepark.base.shape import iso
-from devicepark.errors import ConfigError
 from devicepark.store.engine import Tables
 from devicepark.tenure import run_intervals, tenures_for
-
-ADDS_KEYS = (*CATALOG_KEYS, *LINE_KEYS)
-KINDS = ("entries", "changes")
 
 
 def daily_adds(
     tables: Tables,
-    d1: dt.date | str,
-    d2: dt.date | str,
+    d1: dt.date,
+    d2: dt.date,
     vendor: str | None = None,
-    by: str | Iterable[str] | None = None,
+    by: Sequence[str] = (),
     lookback_days: int = 30,
     include_m2m: bool = False,
     kind: str = "entries",
 ) -> Table:
     """Rows ``date, *by, adds`` (days with no add are absent) for ``first_date`` in [d1, d2]."""
-    a, b = as_date(d1, "--from"), as_date(d2, "--to")
-    keys = parse_by(by, ADDS_KEYS)
-    lookback = check_lookback(lookback_days)
-    if kind not in KINDS:
-        raise ConfigError(f"unknown kind of adds {kind!r}; choose among: {', '.join(KINDS)}")
+    a, b, keys, lookback = d1, d2, list(by or ()), lookback_days
     runs = run_intervals(tenures_for(tables, lookback), lookback, with_origin=False)
     runs = runs.filter(runs.start < runs.end)  # ever in force
     cat = catalog_latest(tables.catalog)

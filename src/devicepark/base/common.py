@@ -1,21 +1,24 @@
-"""What every base query shares: parameters (dates, --by keys, units), active lines, the
-catalog attributes of a TAC and device-age buckets (tenures live in ``devicepark.tenure``).
+"""What every base query shares: the grouping keys and units (the registry that
+``devicepark.questions`` validates against), active lines, the catalog attributes of a TAC and
+device-age buckets (tenures live in ``devicepark.tenure``).
+
+Adding a ``--by`` key that is a catalog or line attribute means adding it to ``CATALOG_KEYS`` or
+``LINE_KEYS`` here (with its ``UNKNOWN`` value for a catalog key): the queries, the options'
+help and the API's parameter list all read these tuples.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from typing import Any
 
 import ibis
 from ibis.expr.types import Table
 
-from devicepark.errors import ConfigError
-
 CATALOG_KEYS = ("vendor", "brand", "model", "device_type")
 LINE_KEYS = ("operator_brand", "segment", "plan", "region")
-BY_KEYS = (*CATALOG_KEYS, *LINE_KEYS, "device_age")
+BY_KEYS = (*CATALOG_KEYS, *LINE_KEYS, "device_age")  # --by of base and series
+ADDS_KEYS = (*CATALOG_KEYS, *LINE_KEYS)  # --by of adds
+SWITCH_KEYS = ("vendor", "brand")  # --by of switches
 UNITS = ("lines", "customers", "handsets")
 UNKNOWN = {"vendor": "Unknown", "brand": "Unknown", "model": "Unknown", "device_type": "other"}
 
@@ -32,74 +35,6 @@ AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
 )
 
 FAR = dt.date(9999, 1, 1)  # "no end": open intervals end here
-
-
-MIN_DATE, MAX_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)  # date arithmetic stays in range
-MAX_LOOKBACK_DAYS = 3660
-
-
-def as_date(value: Any, name: str = "date") -> dt.date:
-    """A calendar date from a ``date`` or a ``YYYY-MM-DD`` string; ConfigError otherwise.
-
-    >>> as_date("2022-02-03")
-    datetime.date(2022, 2, 3)
-    >>> as_date("2022-02-30", "--as-of")
-    Traceback (most recent call last):
-    ...
-    devicepark.errors.ConfigError: --as-of: '2022-02-30' is not a date (expected YYYY-MM-DD)
-    """
-    if isinstance(value, dt.datetime):
-        day = value.date()
-    elif isinstance(value, dt.date):
-        day = value
-    else:
-        try:
-            day = dt.date.fromisoformat(str(value).strip())
-        except ValueError:
-            raise ConfigError(f"{name}: {value!r} is not a date (expected YYYY-MM-DD)") from None
-    if not MIN_DATE <= day <= MAX_DATE:
-        raise ConfigError(f"{name}: {day.isoformat()} is outside {MIN_DATE.year}-{MAX_DATE.year}")
-    return day
-
-
-def parse_by(by: str | Iterable[str] | None, allowed: Sequence[str] = BY_KEYS) -> list[str]:
-    """``--by`` keys from a comma list or a sequence, checked and deduplicated in order.
-
-    >>> parse_by("vendor, brand")
-    ['vendor', 'brand']
-    >>> parse_by("colour")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    devicepark.errors.ConfigError: --by: unknown key 'colour'; choose among: vendor, brand, ...
-    """
-    if by is None:
-        return []
-    items = by.split(",") if isinstance(by, str) else list(by)
-    keys: list[str] = []
-    for item in items:
-        key = str(item).strip().lower()
-        if not key:
-            continue
-        if key not in allowed:
-            raise ConfigError(f"--by: unknown key {item!r}; choose among: {', '.join(allowed)}")
-        if key not in keys:
-            keys.append(key)
-    return keys
-
-
-def parse_unit(unit: str | None) -> str:
-    unit = (unit or "lines").strip().lower()
-    if unit not in UNITS:
-        raise ConfigError(f"--unit: unknown unit {unit!r}; choose among: {', '.join(UNITS)}")
-    return unit
-
-
-def check_lookback(lookback_days: int) -> int:
-    if not 1 <= int(lookback_days) <= MAX_LOOKBACK_DAYS:
-        raise ConfigError(
-            f"--lookback-days must lie in 1..{MAX_LOOKBACK_DAYS}, got {lookback_days}"
-        )
-    return int(lookback_days)
 
 
 def lines_in_scope(lines: Table, include_m2m: bool) -> Table:

@@ -16,7 +16,7 @@ number of points.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 import ibis
 import pyarrow as pa
@@ -27,12 +27,8 @@ from devicepark.base.common import (
     CATALOG_KEYS,
     FAR,
     add_months,
-    as_date,
-    check_lookback,
     lines_in_scope,
     null_str,
-    parse_by,
-    parse_unit,
     with_catalog,
 )
 from devicepark.base.snapshot import unit_column
@@ -43,19 +39,15 @@ from devicepark.tenure import run_intervals, tenures_for
 EVERY = ("day", "week", "month")
 
 
-def point_dates(d1: dt.date | str, d2: dt.date | str, every: str = "day") -> list[dt.date]:
-    """Every day, each Sunday, or each month's last day within ``[d1, d2]``.
+def point_dates(a: dt.date, b: dt.date, every: str = "day") -> list[dt.date]:
+    """Every day, each Sunday, or each month's last day within ``[a, b]`` (none when a > b).
 
-    >>> [d.isoformat() for d in point_dates("2022-01-30", "2022-02-14", "week")]
+    >>> D = dt.date
+    >>> [d.isoformat() for d in point_dates(D(2022, 1, 30), D(2022, 2, 14), "week")]
     ['2022-01-30', '2022-02-06', '2022-02-13']
-    >>> [d.isoformat() for d in point_dates("2022-01-31", "2022-03-30", "month")]
+    >>> [d.isoformat() for d in point_dates(D(2022, 1, 31), D(2022, 3, 30), "month")]
     ['2022-01-31', '2022-02-28']
     """
-    a, b = as_date(d1, "--from"), as_date(d2, "--to")
-    if a > b:
-        raise ConfigError(f"--from {a} is after --to {b}")
-    if every not in EVERY:
-        raise ConfigError(f"--every: unknown period {every!r}; choose among: {', '.join(EVERY)}")
     days = [a + dt.timedelta(days=i) for i in range((b - a).days + 1)]
     if every == "week":
         return [d for d in days if d.weekday() == 6]
@@ -144,10 +136,10 @@ def intervals(
 
 def series_rows(
     tables: Tables,
-    d1: dt.date | str,
-    d2: dt.date | str,
+    d1: dt.date,
+    d2: dt.date,
     every: str = "day",
-    by: str | Iterable[str] | None = ("vendor",),
+    by: Sequence[str] = ("vendor",),
     unit: str = "lines",
     lookback_days: int = 30,
     include_m2m: bool = False,
@@ -158,12 +150,10 @@ def series_rows(
     Level ``total`` carries ``total_lines``; level ``group`` the identified groups (zero-count
     groups dropped); for units customers/handsets also level ``identified``.
     """
-    keys = parse_by(by)
-    unit = parse_unit(unit)
-    lookback = check_lookback(lookback_days)
+    keys, lookback = list(by), lookback_days
     dates = point_dates(d1, d2, every)
     if not dates:
-        raise ConfigError(f"no {every} point between {as_date(d1)} and {as_date(d2)}")
+        raise ConfigError(f"no {every} point between {d1} and {d2}")
     iv, act = intervals(tables, keys, lookback, include_m2m, (dates[0], dates[-1]))
     if unit == "lines":
         return _events(iv, act, tables.catalog, keys, dates, every)

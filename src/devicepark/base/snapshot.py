@@ -7,7 +7,7 @@ Ibis: tables in, an expression out.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import ibis
 from ibis.expr.types import Table
@@ -16,12 +16,8 @@ from devicepark.base.common import (
     CATALOG_KEYS,
     active_at,
     age_label,
-    as_date,
-    check_lookback,
     lines_in_scope,
     null_str,
-    parse_by,
-    parse_unit,
     with_catalog,
 )
 from devicepark.store.engine import Tables
@@ -30,7 +26,7 @@ from devicepark.tenure import tenures_for
 
 def device_at(
     source: Tables | Table,
-    as_of: dt.date | str,
+    as_of: dt.date,
     lookback_days: int = 30,
     gap_days: int | None = None,
     *,
@@ -48,8 +44,7 @@ def device_at(
     on-the-fly fold, see ``tenures_for``) or a tenures table folded with ``gap_days``.
     Lines are not filtered here: join with the lines to drop orphans and inactive lines.
     """
-    day = as_date(as_of, "as_of")
-    lookback = check_lookback(lookback_days)
+    day, lookback = as_of, lookback_days
     ten = tenures_for(source, lookback, gap_days)
     lo = day - dt.timedelta(days=lookback - 1)
     cand = ten.filter((ten.first_date <= ibis.literal(day)) & (ten.last_date >= ibis.literal(lo)))
@@ -69,7 +64,7 @@ def device_at(
 
 def base_lines(
     tables: Tables,
-    as_of: dt.date | str,
+    as_of: dt.date,
     lookback_days: int = 30,
     include_m2m: bool = False,
     *,
@@ -80,7 +75,7 @@ def base_lines(
     Columns: line, customer, handset, identified, vendor, brand, model, device_type,
     operator_brand, segment, plan, region, device_age (null when unidentified or not asked).
     """
-    day = as_date(as_of, "as_of")
+    day = as_of
     lines = lines_in_scope(tables.lines, include_m2m)
     lines = lines.filter(active_at(lines, day))
     dev = device_at(tables, day, lookback_days, with_origin=with_age).rename(_dline="line")
@@ -158,8 +153,8 @@ def count_rows(t: Table, by: list[str], unit: str, extra: Iterable[str] = ()) ->
 
 def installed_base(
     tables: Tables,
-    as_of: dt.date | str,
-    by: str | Iterable[str] | None = ("vendor",),
+    as_of: dt.date,
+    by: Sequence[str] = ("vendor",),
     unit: str = "lines",
     lookback_days: int = 30,
     include_m2m: bool = False,
@@ -170,7 +165,6 @@ def installed_base(
     pseudonyms per group instead of lines (``devicepark.base.shape.base_answer`` makes the
     JSON contract of it).
     """
-    keys = parse_by(by)
-    unit = parse_unit(unit)
+    keys = list(by)
     t = base_lines(tables, as_of, lookback_days, include_m2m, with_age="device_age" in keys)
     return count_rows(t, keys, unit)

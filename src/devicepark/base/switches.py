@@ -17,23 +17,14 @@ from typing import Any
 import ibis
 from ibis.expr.types import Table
 
-from devicepark.base.common import active_at, as_date, catalog_latest, lines_in_scope
+from devicepark.base.common import active_at, catalog_latest, lines_in_scope
 from devicepark.base.shape import iso
 from devicepark.base.snapshot import device_at
-from devicepark.errors import ConfigError
 from devicepark.store.engine import Tables
 
 NOT_ACTIVE = "(not active)"
 UNIDENTIFIED = "(unidentified)"
 RESERVED = (NOT_ACTIVE, UNIDENTIFIED)
-SWITCH_KEYS = ("vendor", "brand")
-
-
-def check_key(by: str) -> str:
-    key = (by or "vendor").strip().lower()
-    if key not in SWITCH_KEYS:
-        raise ConfigError(f"--by: switches go by vendor or brand, not {by!r}")
-    return key
 
 
 def _state(tables: Tables, lines: Table, day: dt.date, key: str, lookback: int, tag: str) -> Table:
@@ -52,15 +43,14 @@ def _state(tables: Tables, lines: Table, day: dt.date, key: str, lookback: int, 
 
 def flows(
     tables: Tables,
-    d1: dt.date | str,
-    d2: dt.date | str,
+    d1: dt.date,
+    d2: dt.date,
     by: str = "vendor",
     lookback_days: int = 30,
     include_m2m: bool = False,
 ) -> Table:
     """Rows ``from_<by>, to_<by>, lines``: lines per (state at D1, state at D2) pair."""
-    key = check_key(by)
-    a, b = as_date(d1, "--from"), as_date(d2, "--to")
+    key, a, b = by, d1, d2
     lines = lines_in_scope(tables.lines, include_m2m)
     lines = lines.filter(active_at(lines, a) | active_at(lines, b))
     s1 = _state(tables, lines, a, key, lookback_days, f"from_{key}")
@@ -81,7 +71,7 @@ def summary(flow_rows: Iterable[Mapping[str, Any]], by: str = "vendor") -> list[
     >>> [tuple(s.values()) for s in summary(rows)]
     [('Apple', 0, 2, 6, 0.75), ('Xiaomi', 3, 0, 0, None)]
     """
-    key = check_key(by)
+    key = by
     stats: dict[str, dict[str, int]] = defaultdict(lambda: {"gained": 0, "lost": 0, "kept": 0})
     for r in flow_rows:
         f, t, n = r[f"from_{key}"], r[f"to_{key}"], int(r["lines"])
@@ -104,7 +94,7 @@ def answer(
     flow_rows: list[dict[str, Any]], d1: dt.date, d2: dt.date, by: str = "vendor"
 ) -> dict[str, Any]:
     """The switches JSON contract; flows largest first, then by keys."""
-    key = check_key(by)
+    key = by
     fk, tk = f"from_{key}", f"to_{key}"
     fl = [{fk: r[fk], tk: r[tk], "lines": int(r["lines"])} for r in flow_rows]
     fl.sort(key=lambda r: (-r["lines"], str(r[fk]), str(r[tk])))
