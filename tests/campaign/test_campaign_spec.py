@@ -322,3 +322,161 @@ def test_amount_never_takes_the_price_below_zero(tmp_path_factory, amount, price
     else:
         with pytest.raises(ConfigError, match="discount_amount"):
             load_campaign(p)
+
+
+# -- the pydantic models keep every message and its place ----------------------------------------
+
+ORDER = """
+id = "c1"
+vendor = "Xiaomi"
+timezone = "Europe/Paris"
+starts = 2022-02-03
+ends = 2022-02-09
+operator_brands = []
+stack = "yes"
+budget = 1000
+
+[[offers]]
+list_price = -1
+colour = "red"
+
+[[phases]]
+name = "late"
+starts = 2022-02-12
+ends = 2022-02-11
+
+[[phases]]
+name = "late"
+starts = 2022-02-01
+ends = 2022-01-31
+[[phases.offers]]
+model = "X"
+list_price = 10
+discount_amount = 20
+channels = ["fax"]
+"""
+
+WINDOW = "within the campaign window [2022-02-03T00:00:00+01:00, 2022-02-10T00:00:00+01:00)"
+
+
+def test_every_problem_in_the_order_a_reader_meets_it(tmp_path) -> None:
+    # unknown keys first, then key by key; stack after operator_brands, a table's own problems
+    # between its keys, a phase's window after its ends; the whole message is pinned
+    msg = errors_of(tmp_path, ORDER)
+    assert msg.split(": ", 1)[1].split("; allowed: ") == [
+        "14 problems in campaign file: budget: unknown key",
+        "one of id, name, vendor, timezone, starts, ends, channels, operator_brands, offers, "
+        "phases, audience, stack; operator_brands: is empty",
+        "a list of strings (at least one); stack: 'yes' is not true or false",
+        "true (discounts add up) or false (best single discount); offers[0].colour: unknown key",
+        "one of model, tacs, list_price, discount_amount, discount_percent, channels; "
+        "offers[0]: names no product",
+        'model = "..." (as in the TAC catalog) or tacs = ["86..."]; '
+        "offers[0].list_price: -1 is below 0",
+        "a number >= 0; offers[0]: has no discount",
+        "exactly one of discount_amount or discount_percent; phases[0].ends: "
+        "2022-02-12T00:00:00+01:00 is not after starts 2022-02-12T00:00:00+01:00",
+        "an end on or after the phase's start day; phases[0].ends: 2022-02-12T00:00:00+01:00 is "
+        "after the campaign ends",
+        f"{WINDOW}; phases[1].name: 'late' is used twice",
+        "a name unique among phases; phases[1].ends: 2022-02-01T00:00:00+01:00 is not after "
+        "starts 2022-02-01T00:00:00+01:00",
+        "an end on or after the phase's start day; phases[1].starts: 2022-02-01T00:00:00+01:00 "
+        "is before the campaign starts",
+        f"{WINDOW}; phases[1].offers[0].discount_amount: 20 exceeds list_price 10 (price below 0)",
+        "a number > 0 and <= list_price; phases[1].offers[0].channels: unknown value 'fax'",
+        'a list of "store", "online"',
+    ]
+
+
+def test_missing_keys_say_what_is_allowed(tmp_path) -> None:
+    instant = "a TOML date (2022-02-03), local datetime (2022-02-03T10:00:00) or offset datetime"
+    msg = errors_of(tmp_path, 'budget = 1\n[[phases]]\n[[phases.offers]]\nmodel = "X"\n')
+    assert msg.split(": ", 1)[1] == (
+        "12 problems in campaign file: budget: unknown key; allowed: one of id, name, vendor, "
+        "timezone, starts, ends, channels, operator_brands, offers, phases, audience, stack; "
+        "id: missing; allowed: a non-empty string; "
+        "vendor: missing; allowed: a non-empty string; "
+        "timezone: missing; allowed: a non-empty string; "
+        f"starts: missing; allowed: {instant}; "
+        f"ends: missing; allowed: {instant}; "
+        "operator_brands: missing; allowed: a list of strings; "
+        "phases[0].name: missing; allowed: a non-empty string; "
+        f"phases[0].starts: missing; allowed: {instant}; "
+        f"phases[0].ends: missing; allowed: {instant}; "
+        "phases[0].offers[0].list_price: missing; allowed: a number >= 0; "
+        "phases[0].offers[0]: has no discount; "
+        "allowed: exactly one of discount_amount or discount_percent"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('offers = "none"\n', "offers: is not a list of tables; allowed: [[offers]] tables"),
+        ("phases = [1]\n", "phases: is not a list of tables; allowed: [[phases]] tables"),
+        ('audience = "all"\n', "audience: is not a table; allowed: an [audience] table"),
+        (
+            "[[phases]]\nname = 'p'\nstarts = 2022-02-04\nends = 2022-02-05\noffers = 3\n",
+            "phases[0].offers: is not a list of tables; allowed: [[offers]] tables",
+        ),
+    ],
+)
+def test_tables_that_are_not_tables(tmp_path, text, expected) -> None:
+    msg = errors_of(tmp_path, BASE + text)
+    assert msg.endswith("1 problem in campaign file: " + expected)
+
+
+def test_a_time_zone_folder_is_an_error_not_a_crash(tmp_path) -> None:
+    # ZoneInfo("Europe") raises IsADirectoryError: it used to escape as a traceback
+    msg = errors_of(tmp_path, BASE.replace('"Europe/Paris"', '"Europe"'))
+    assert msg.endswith(
+        "1 problem in campaign file: timezone: 'Europe' is not a known time zone; "
+        "allowed: an IANA zone such as Europe/Paris"
+    )
+
+
+def test_defaults_taken_from_other_keys(tmp_path) -> None:
+    text = (
+        BASE.replace("operator_brands", 'channels = ["store"]\noperator_brands')
+        + OFFER
+        + "discount_amount = 10\n"
+        + "[audience]\n"
+    )
+    c = load_campaign(write(tmp_path, text))
+    assert c.name == "c1"  # no name: the id
+    assert c.offers[0].channels == ("store",)  # no channels: the campaign's
+    assert c.audience is not None
+    assert c.audience.segments == ("consumer", "business") and c.audience.holdout_share == 0.0
+    assert c.source == str(tmp_path / "c.toml")
+
+
+def test_offers_phases_and_audience_are_frozen_and_hashable() -> None:
+    c = load_campaign(EXAMPLE)
+    assert c.audience is not None
+    tables = [(c.offers[0], "list_price"), (c.phases[0], "name"), (c.audience, "segments")]
+    for table, key in tables:
+        with pytest.raises(AttributeError):
+            setattr(table, key, None)
+    assert hash(c) == hash(load_campaign(EXAMPLE)) and c == load_campaign(EXAMPLE)
+    assert c.offers[0].list_price == 199.99 and c.phases[0].name == "surprise"
+
+
+def test_values_are_cleaned_as_before(tmp_path) -> None:
+    text = BASE.replace('["Orange"]', '[" Orange ", "Sosh", "Orange"]').replace(
+        '"Xiaomi"', '" Xiaomi "'
+    ) + (OFFER + 'discount_percent = 10\ntacs = ["86123456", "86123456"]\n')
+    c = load_campaign(write(tmp_path, text))
+    assert c.vendor == "Xiaomi" and c.operator_brands == ("Orange", "Sosh")
+    offer = c.offers[0]
+    assert offer.tacs == ("86123456",) and offer.list_price == 199.99
+    assert isinstance(offer.discount_percent, float) and offer.price == 179.99
+
+
+def test_a_campaign_built_from_anothers_values_is_the_same_campaign() -> None:
+    c = load_campaign(EXAMPLE)
+    other = type(c)(**{**c.__dict__, "id": "another"})
+    assert other.id == "another" and other.timezone == c.timezone
+    assert (other.starts, other.ends, other.days()) == (c.starts, c.ends, c.days())
+    assert (other.offers, other.phases, other.audience) == (c.offers, c.phases, c.audience)
+    assert type(c)(**c.__dict__) == type(c).model_validate(c.__dict__)

@@ -3,6 +3,10 @@
 ``load_campaign(path)`` returns a frozen ``Campaign`` or raises one ``ConfigError`` naming the file
 and, for every problem found, the dotted key, what is wrong and what is allowed.
 
+The pydantic models below are the one description of a campaign file: they validate it, they are
+what callers read, and ``campaign_json_schema()`` publishes them as the JSON Schema that editors
+can check files against (``docs/campaign.schema.json``; rewrite it with ``write_json_schema``).
+
 Time rules (all instants are timezone-aware, in the campaign's zone):
 
 - a local date ``starts = 2022-02-03`` means 00:00 local that day;
@@ -23,19 +27,39 @@ Time rules (all instants are timezone-aware, in the campaign's zone):
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 import tomllib
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar, Literal, Self, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    PlainValidator,
+    PrivateAttr,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from devicepark.errors import ConfigError
 
-CHANNELS = ("store", "online")
-SEGMENTS = ("consumer", "business", "m2m")
+Channel = Literal["store", "online"]
+Segment = Literal["consumer", "business", "m2m"]
+CHANNELS: tuple[str, ...] = get_args(Channel)
+SEGMENTS: tuple[str, ...] = get_args(Segment)
 UTC = dt.UTC
 
 EXAMPLE = """
@@ -70,17 +94,375 @@ min_device_age_months = 24
 holdout_share = 0.1
 """
 
+# -- problems --------------------------------------------------------------------------------
+#
+# Every rule raises a ``campaign`` error whose context holds what is wrong and what is allowed;
+# ``parse_campaign`` turns each into the line ``key: what; allowed: allowed``. A problem's
+# ``after`` (a key of its table) places it after that key's problems, where a file reader expects
+# it (the table's problems otherwise follow its keys: unknown keys first, then the keys in order).
+
+_PROBLEM = "campaign"
+_TEMPLATE = "{what}; allowed: {allowed}"
+_A_TEXT = "a non-empty string"
+_A_NUMBER = "a finite number"
+_A_INSTANT = "a TOML date (2022-02-03), local datetime (2022-02-03T10:00:00) or offset datetime"
+
+
+def _problem(what: str, allowed: str, *, after: str | None = None) -> PydanticCustomError:
+    ctx = {"what": what, "allowed": allowed}
+    if after is not None:
+        ctx["after"] = after
+    return PydanticCustomError(_PROBLEM, _TEMPLATE, ctx)
+
 
 @dataclass(frozen=True)
-class Offer:
+class _Needs:
+    """Field metadata: what a required key allows, for its ``missing`` problem."""
+
+    allowed: str
+
+
+@dataclass
+class _Scope:
+    """The validation context of a campaign's nested tables: what its own keys say (zone, window,
+    channels, each as validated, None when wrong) and the phase names seen so far."""
+
+    zone: ZoneInfo | None = None
+    starts: dt.datetime | None = None
+    ends: dt.datetime | None = None
+    channels: tuple[str, ...] = CHANNELS
+    phase_names: set[str] = field(default_factory=set)
+
+    def inside(self) -> str:
+        if self.starts is None or self.ends is None:
+            return "within the campaign window"
+        return f"within the campaign window [{self.starts.isoformat()}, {self.ends.isoformat()})"
+
+
+def _scope(info: ValidationInfo) -> _Scope:
+    """The scope a table is validated in (an offer on its own: every channel)."""
+    return info.context if isinstance(info.context, _Scope) else _Scope()
+
+
+# -- values ----------------------------------------------------------------------------------
+#
+# Each checker takes a value as TOML gives it and returns it as the models hold it, or raises a
+# problem. The ``json_schema_input_type`` next to each one describes what the file may hold.
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _problem(f"{value!r} is not a non-empty string", _A_TEXT)
+    return value.strip()
+
+
+def _strings(
+    choices: tuple[str, ...] = (), *, nonempty: bool = True
+) -> Callable[[object], tuple[str, ...]]:
+    """A checker of lists of strings (stripped, without repeats), from ``choices`` if given."""
+    allowed = _list_allowed(choices)
+
+    def check(value: object) -> tuple[str, ...]:
+        if not isinstance(value, list | tuple) or not all(
+            isinstance(x, str) and x.strip() for x in value
+        ):
+            raise _problem(f"{value!r} is not a list of non-empty strings", allowed)
+        if nonempty and not value:
+            raise _problem("is empty", allowed + " (at least one)")
+        items = tuple(dict.fromkeys(x.strip() for x in value))
+        bad = [x for x in items if x not in choices] if choices else []
+        if bad:
+            raise _problem("unknown value " + ", ".join(repr(b) for b in bad), allowed)
+        return items
+
+    return check
+
+
+def _list_allowed(choices: tuple[str, ...] = ()) -> str:
+    if not choices:
+        return "a list of strings"
+    return "a list of " + ", ".join(f'"{c}"' for c in choices)
+
+
+_TAC = re.compile(r"^[0-9]{8}$")
+
+
+def _tacs(value: object) -> tuple[str, ...]:
+    tacs = _strings()(value)
+    bad = [t for t in tacs if not _TAC.match(t)]
+    if bad:
+        raise _problem("not a TAC: " + ", ".join(repr(b) for b in bad), "8-digit strings")
+    return tacs
+
+
+def _number(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise _problem(f"{value!r} is not a number", _A_NUMBER)
+    return float(value)
+
+
+def _zone(value: object) -> ZoneInfo:
+    if isinstance(value, ZoneInfo):  # a campaign built from another's values
+        return value
+    name = _text(value)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder, e.g. "Europe"
+        raise _problem(
+            f"{name!r} is not a known time zone", "an IANA zone such as Europe/Paris"
+        ) from None
+
+
+def _instant(value: object, zone: ZoneInfo | None, *, end: bool) -> dt.datetime | None:
+    """A TOML date or datetime (or a quoted one) as an instant in ``zone``; None without a zone
+    (the zone is wrong and its own problem says so)."""
+    raw = value
+    if isinstance(value, str):  # be kind to quoted values
+        try:
+            value = (
+                dt.datetime.fromisoformat(value)
+                if "T" in value or " " in value
+                else dt.date.fromisoformat(value)
+            )
+        except ValueError:
+            raise _problem(f"{raw!r} is not a date or datetime", _A_INSTANT) from None
+    if isinstance(value, dt.time) or not isinstance(value, dt.date):
+        raise _problem(f"{value!r} is not a date or datetime", _A_INSTANT)
+    if zone is None:
+        return None
+
+    def gap(what: str) -> None:
+        raise _problem(what, _A_INSTANT)
+
+    return to_instant(value, zone, end=end, on_error=gap)
+
+
+def _quietly(check: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """A checker's result, or None when it finds a problem (reported where the key is)."""
+    try:
+        return check(*args, **kwargs)
+    except PydanticCustomError:
+        return None
+
+
+def _ordered(
+    data: dict[str, Any], zone: ZoneInfo | None, allowed: str
+) -> tuple[dt.datetime | None, dt.datetime | None, list[tuple[tuple[str, ...], Any]]]:
+    """A table's starts and ends (None when wrong), and the problem when ends is not after."""
+    starts = _quietly(_instant, data["starts"], zone, end=False) if "starts" in data else None
+    ends = _quietly(_instant, data["ends"], zone, end=True) if "ends" in data else None
+    if starts is None or ends is None or _utc(ends) > _utc(starts):
+        return starts, ends, []
+    what = f"{ends.isoformat()} is not after starts {starts.isoformat()}"
+    return starts, ends, [(("ends",), _problem(what, allowed, after="ends"))]
+
+
+_NonEmpty = Annotated[str, StringConstraints(min_length=1, pattern=r"\S")]
+_Strings = Annotated[list[_NonEmpty], Field(min_length=1)]
+_TomlInstant = Annotated[
+    str,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "date", "description": "a local date"},
+                {
+                    "type": "string",
+                    "pattern": r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?$",
+                    "description": "a local datetime, in the campaign's time zone",
+                },
+                {"type": "string", "format": "date-time", "description": "an offset datetime"},
+            ]
+        }
+    ),
+]
+_Text = Annotated[str, PlainValidator(_text, json_schema_input_type=_NonEmpty)]
+_Channels = Annotated[list[Channel], Field(min_length=1)]
+
+
+# -- models ----------------------------------------------------------------------------------
+
+
+class _Table(BaseModel):
+    """A TOML table: frozen, no unknown keys, every problem reported (see ``_problem``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    _as_table: ClassVar[str] = "a TOML table"
+
+    @classmethod
+    def _table_problems(
+        cls, data: dict[str, Any], info: ValidationInfo
+    ) -> list[tuple[tuple[str, ...], Any]]:
+        """Problems of keys taken together, as (key path, problem); checked on the raw table."""
+        return []
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _every_problem(
+        cls, data: Any, handler: ModelWrapValidatorHandler[Self], info: ValidationInfo
+    ) -> Self:
+        if isinstance(data, cls):
+            return handler(data)
+        if not isinstance(data, dict):
+            raise _problem("is not a table", cls._as_table)
+        keys = list(cls.model_fields)
+        found: list[InitErrorDetails] = [
+            {"type": _problem("unknown key", "one of " + ", ".join(keys)), "loc": (k,), "input": v}
+            for k, v in data.items()
+            if k not in cls.model_fields
+        ]
+        found += [
+            {"type": p, "loc": loc, "input": data} for loc, p in cls._table_problems(data, info)
+        ]
+        try:
+            value = handler({k: v for k, v in data.items() if k in cls.model_fields})
+        except ValidationError as exc:
+            found += [cls._restate(e) for e in exc.errors()]
+        else:
+            if not found:
+                return value
+        found.sort(key=cls._place)  # stable: problems of one place keep their order
+        raise ValidationError.from_exception_data(cls.__name__, found)
+
+    @classmethod
+    def _restate(cls, error: Any) -> InitErrorDetails:
+        """A problem pydantic found, as a campaign problem."""
+        loc = error["loc"]
+        if error["type"] == _PROBLEM:
+            problem = PydanticCustomError(_PROBLEM, _TEMPLATE, error["ctx"])
+        elif error["type"] == "missing" and len(loc) == 1 and loc[0] in cls.model_fields:
+            meta = cls.model_fields[str(loc[0])].metadata
+            needs = next((m.allowed for m in meta if isinstance(m, _Needs)), "a value")
+            problem = _problem("missing", needs)
+        else:  # not expected: every key has its own checker
+            problem = _problem(error["msg"], "see docs/campaign.schema.json")
+        return {"type": problem, "loc": loc, "input": error["input"]}
+
+    @classmethod
+    def _place(cls, error: InitErrorDetails) -> float:
+        """Where a problem goes among this table's: unknown keys, then key by key (``after`` is
+        a hint for this table only, not for the tables it holds: their problems are placed)."""
+        keys = list(cls.model_fields)
+        loc = error.get("loc", ())
+        problem = error["type"]
+        ctx = (problem.context or {}) if isinstance(problem, PydanticCustomError) else {}
+        after = ctx.get("after")
+        if len(loc) <= 1 and after in keys:
+            return keys.index(str(after)) + 0.5
+        if loc:
+            return keys.index(str(loc[0])) if loc[0] in keys else -1
+        return len(keys)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if not name.startswith("_"):
+            raise AttributeError(f"{type(self).__name__} is frozen: cannot set {name!r}")
+        super().__setattr__(name, value)  # pydantic's private attributes
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is frozen: cannot delete {name!r}")
+
+
+class Offer(_Table):
     """A discount on one model (or a list of TACs), on some channels."""
 
-    model: str | None
-    tacs: tuple[str, ...]
-    list_price: float
-    discount_amount: float | None
-    discount_percent: float | None
-    channels: tuple[str, ...]
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                {"anyOf": [{"required": ["model"]}, {"required": ["tacs"]}]},
+                {"oneOf": [{"required": ["discount_amount"]}, {"required": ["discount_percent"]}]},
+            ]
+        }
+    )
+
+    model: Annotated[str | None, PlainValidator(_text, json_schema_input_type=_NonEmpty)] = None
+    """The model, as in the TAC catalog (compared case-insensitively); or give `tacs`."""
+    tacs: Annotated[
+        tuple[str, ...],
+        PlainValidator(
+            _tacs,
+            json_schema_input_type=Annotated[
+                list[Annotated[str, StringConstraints(pattern=r"^[0-9]{8}$")]],
+                Field(min_length=1),
+            ],
+        ),
+    ] = ()
+    """The handsets' TACs (8 digits), instead of or besides `model`."""
+    list_price: Annotated[float, _Needs("a number >= 0")]
+    """The price before the discount."""
+    discount_amount: float | None = None
+    """The amount off (at most `list_price`); give this or `discount_percent`."""
+    discount_percent: float | None = None
+    """The percent off the list price, strictly between 0 and 100."""
+    channels: Annotated[tuple[str, ...], Field(default_factory=lambda: CHANNELS)]
+    """Where the offer applies: some of the campaign's channels (default: all of them)."""
+
+    @classmethod
+    def _table_problems(
+        cls, data: dict[str, Any], info: ValidationInfo
+    ) -> list[tuple[tuple[str, ...], Any]]:
+        found: list[tuple[tuple[str, ...], Any]] = []
+        if "model" not in data and "tacs" not in data:
+            allowed = 'model = "..." (as in the TAC catalog) or tacs = ["86..."]'
+            found.append(((), _problem("names no product", allowed, after="tacs")))
+        has_a, has_p = "discount_amount" in data, "discount_percent" in data
+        if has_a == has_p:
+            what = "has both discount_amount and discount_percent" if has_a else "has no discount"
+            allowed = "exactly one of discount_amount or discount_percent"
+            found.append(((), _problem(what, allowed, after="list_price")))
+        return found
+
+    @field_validator(
+        "list_price", mode="plain", json_schema_input_type=Annotated[float, Field(ge=0)]
+    )
+    @classmethod
+    def _list_price(cls, value: object) -> float:
+        price = _number(value)
+        if price < 0:
+            raise _problem(f"{price:g} is below 0", "a number >= 0")
+        return price
+
+    @field_validator(
+        "discount_amount", mode="plain", json_schema_input_type=Annotated[float, Field(gt=0)]
+    )
+    @classmethod
+    def _discount_amount(cls, value: object, info: ValidationInfo) -> float:
+        amount = _number(value)
+        allowed = "a number > 0 and <= list_price"
+        price = info.data.get("list_price")
+        if amount <= 0:
+            raise _problem(f"{amount:g} is not above 0", allowed)
+        if price is not None and amount > price:
+            raise _problem(f"{amount:g} exceeds list_price {price:g} (price below 0)", allowed)
+        return amount
+
+    @field_validator(
+        "discount_percent",
+        mode="plain",
+        json_schema_input_type=Annotated[float, Field(gt=0, lt=100)],
+    )
+    @classmethod
+    def _discount_percent(cls, value: object) -> float:
+        percent = _number(value)
+        if not 0 < percent < 100:
+            raise _problem(f"{percent:g} is out of range", "a number strictly between 0 and 100")
+        return percent
+
+    @field_validator("channels", mode="plain", json_schema_input_type=_Channels)
+    @classmethod
+    def _channels(cls, value: object, info: ValidationInfo) -> tuple[str, ...]:
+        campaign = _scope(info).channels
+        own = _strings(CHANNELS)(value)
+        extra = [c for c in own if c not in campaign]
+        if extra:
+            raise _problem(
+                f"{', '.join(extra)} not among the campaign's channels",
+                "a subset of " + ", ".join(campaign),
+            )
+        return own
+
+    def model_post_init(self, context: Any, /) -> None:
+        if "channels" not in self.model_fields_set:  # the campaign's: filled in before use
+            channels = context.channels if isinstance(context, _Scope) else CHANNELS
+            object.__setattr__(self, "channels", channels)
 
     @property
     def label(self) -> str:
@@ -99,7 +481,7 @@ class Offer:
     def discount_on(self, list_price: float) -> float:
         """The amount off a given list price (a percent applies to that price).
 
-        >>> Offer("X", (), 200.0, None, 15.0, ("store",)).discount_on(200.0)
+        >>> Offer(model="X", list_price=200.0, discount_percent=15.0).discount_on(200.0)
         30.0
         """
         if self.discount_amount is not None:
@@ -116,52 +498,231 @@ class Offer:
     def price(self) -> float:
         """The price to charge: list price less the discount, never below 0.
 
-        >>> Offer("X", (), 199.99, 30.0, None, ("store",)).price
+        >>> Offer(model="X", list_price=199.99, discount_amount=30.0).price
         169.99
         """
         return round(max(self.list_price - self.discount, 0.0), 2)
 
 
-@dataclass(frozen=True)
-class Phase:
+def _nested(adapter: TypeAdapter[Any], value: object, info: ValidationInfo, scope: _Scope) -> Any:
+    """Validate ``[[offers]]`` or ``[[phases]]`` tables in a campaign's scope."""
+    if not isinstance(value, list | tuple) or not all(isinstance(x, dict | _Table) for x in value):
+        raise _problem("is not a list of tables", f"[[{info.field_name}]] tables")
+    return adapter.validate_python(value, context=scope)
+
+
+class Phase(_Table):
     """A part of the window with extra offers (e.g. a surprise on day 2); ``ends`` is exclusive."""
 
-    name: str
-    starts: dt.datetime
-    ends: dt.datetime
-    offers: tuple[Offer, ...]
+    name: Annotated[str, _Needs(_A_TEXT)]
+    """The phase's name, unique among the campaign's phases."""
+    starts: Annotated[dt.datetime, _Needs(_A_INSTANT)]
+    """The first day or instant, within the campaign's window."""
+    ends: Annotated[dt.datetime, _Needs(_A_INSTANT)]
+    """The last day (included) or the exclusive end instant, within the campaign's window."""
+    offers: tuple[Offer, ...] = ()
+    """Offers that apply during the phase only."""
+
+    @classmethod
+    def _table_problems(
+        cls, data: dict[str, Any], info: ValidationInfo
+    ) -> list[tuple[tuple[str, ...], Any]]:
+        scope = _scope(info)
+        starts, ends, found = _ordered(data, scope.zone, "an end on or after the phase's start day")
+        if scope.starts is None or scope.ends is None:
+            return found
+        if starts is not None and _utc(starts) < _utc(scope.starts):
+            what = f"{starts.isoformat()} is before the campaign starts"
+            found.append((("starts",), _problem(what, scope.inside(), after="ends")))
+        if ends is not None and _utc(ends) > _utc(scope.ends):
+            what = f"{ends.isoformat()} is after the campaign ends"
+            found.append((("ends",), _problem(what, scope.inside(), after="ends")))
+        return found
+
+    @field_validator("name", mode="plain", json_schema_input_type=_NonEmpty)
+    @classmethod
+    def _unique_name(cls, value: object, info: ValidationInfo) -> str:
+        name = _text(value)
+        seen = _scope(info).phase_names
+        if name in seen:
+            raise _problem(f"{name!r} is used twice", "a name unique among phases")
+        seen.add(name)
+        return name
+
+    @field_validator("starts", "ends", mode="plain", json_schema_input_type=_TomlInstant)
+    @classmethod
+    def _instants(cls, value: object, info: ValidationInfo) -> dt.datetime | None:
+        if not isinstance(info.context, _Scope):
+            raise TypeError("a phase is validated within its campaign (parse_campaign)")
+        return _instant(value, info.context.zone, end=info.field_name == "ends")
+
+    @field_validator("offers", mode="plain", json_schema_input_type=list[Offer])
+    @classmethod
+    def _offers(cls, value: object, info: ValidationInfo) -> tuple[Offer, ...]:
+        offers: tuple[Offer, ...] = _nested(_OFFERS, value, info, _scope(info))
+        return offers
 
     def contains(self, at: dt.datetime) -> bool:
         return _utc(self.starts) <= _utc(at) < _utc(self.ends)
 
 
-@dataclass(frozen=True)
-class Audience:
+class Audience(_Table):
     """Whom to tell: eligible lines at the campaign start, with a random holdout."""
 
-    segments: tuple[str, ...] = ("consumer", "business")
-    exclude_vendors: tuple[str, ...] = ()
+    _as_table: ClassVar[str] = "an [audience] table"
+
+    segments: Annotated[
+        tuple[str, ...],
+        PlainValidator(
+            _strings(SEGMENTS),
+            json_schema_input_type=Annotated[list[Segment], Field(min_length=1)],
+        ),
+    ] = ("consumer", "business")
+    """The lines' segments to include."""
+    exclude_vendors: Annotated[
+        tuple[str, ...],
+        PlainValidator(_strings(nonempty=False), json_schema_input_type=list[_NonEmpty]),
+    ] = ()
+    """Leave out lines whose current handset is of these vendors."""
     min_device_age_months: int = 0
+    """Only lines whose current handset is at least this many months old."""
     holdout_share: float = 0.0
+    """The share of eligible lines held out at random, to measure against (e.g. 0.1)."""
+
+    @field_validator(
+        "min_device_age_months", mode="plain", json_schema_input_type=Annotated[int, Field(ge=0)]
+    )
+    @classmethod
+    def _months(cls, value: object) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise _problem(f"{value!r} is not a whole number >= 0", "0, 1, 2, ... months")
+        return value
+
+    @field_validator(
+        "holdout_share", mode="plain", json_schema_input_type=Annotated[float, Field(ge=0, lt=1)]
+    )
+    @classmethod
+    def _share(cls, value: object) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
+            raise _problem(f"{value!r} is out of range", "a number >= 0 and < 1 (e.g. 0.1)")
+        return float(value)
 
 
-@dataclass(frozen=True)
-class Campaign:
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+class Campaign(_Table):
     """A validated campaign; ``starts <= t < ends`` is the window, in ``timezone``."""
 
-    id: str
-    name: str
-    vendor: str
-    timezone: ZoneInfo
-    starts: dt.datetime
-    ends: dt.datetime
-    channels: tuple[str, ...]
-    operator_brands: tuple[str, ...]
-    offers: tuple[Offer, ...]
-    phases: tuple[Phase, ...]
-    audience: Audience | None
+    id: Annotated[str, _Needs(_A_TEXT)]
+    """The campaign's identifier: letters, digits, '.', '_' and '-'."""
+    name: Annotated[_Text, Field(default_factory=str)]
+    """A name for people (default: the id)."""
+    vendor: Annotated[_Text, _Needs(_A_TEXT)]
+    """The handset vendor whose models are on offer, as in the TAC catalog."""
+    timezone: Annotated[
+        ZoneInfo,
+        PlainValidator(_zone, json_schema_input_type=_NonEmpty),
+        _Needs(_A_TEXT),
+    ]
+    """The IANA time zone that local dates and datetimes are read in, e.g. Europe/Paris."""
+    starts: Annotated[dt.datetime, _Needs(_A_INSTANT)]
+    """The first day (from 00:00 local) or instant of the window."""
+    ends: Annotated[dt.datetime, _Needs(_A_INSTANT)]
+    """The last day (included) or the exclusive end instant of the window."""
+    channels: Annotated[
+        tuple[str, ...], PlainValidator(_strings(CHANNELS), json_schema_input_type=_Channels)
+    ] = CHANNELS
+    """Where the campaign runs."""
+    operator_brands: Annotated[
+        tuple[str, ...],
+        PlainValidator(_strings(), json_schema_input_type=_Strings),
+        _Needs(_list_allowed()),
+    ]
+    """The operator's brands whose shops and lines take part."""
+    offers: tuple[Offer, ...] = ()
+    """The campaign's offers, for its whole window."""
+    phases: tuple[Phase, ...] = ()
+    """Parts of the window with offers of their own."""
+    audience: Audience | None = None
+    """Whom to tell (optional)."""
     stack: bool = False
-    source: str = ""
+    """Whether the discounts on one product add up (true) or the best single one wins (false)."""
+
+    _source: str = PrivateAttr(default="")
+
+    @classmethod
+    def _table_problems(
+        cls, data: dict[str, Any], info: ValidationInfo
+    ) -> list[tuple[tuple[str, ...], Any]]:
+        zone = _quietly(_zone, data["timezone"]) if "timezone" in data else None
+        allowed = "an end on or after the start day (a date end includes its whole day)"
+        return _ordered(data, zone, allowed)[2]
+
+    @field_validator("id", mode="plain", json_schema_input_type=Annotated[str, Field(pattern=_ID)])
+    @classmethod
+    def _id(cls, value: object) -> str:
+        cid = _text(value)
+        if not _ID.match(cid):
+            raise _problem(
+                f"{cid!r} has spaces or symbols",
+                "letters, digits, '.', '_' and '-' (e.g. semaine-xiaomi-2022)",
+            )
+        return cid
+
+    @field_validator("starts", "ends", mode="plain", json_schema_input_type=_TomlInstant)
+    @classmethod
+    def _instants(cls, value: object, info: ValidationInfo) -> dt.datetime | None:
+        return _instant(value, info.data.get("timezone"), end=info.field_name == "ends")
+
+    @field_validator("offers", mode="plain", json_schema_input_type=list[Offer])
+    @classmethod
+    def _offers(cls, value: object, info: ValidationInfo) -> tuple[Offer, ...]:
+        offers: tuple[Offer, ...] = _nested(_OFFERS, value, info, cls._scope_of(info))
+        return offers
+
+    @field_validator("phases", mode="plain", json_schema_input_type=list[Phase])
+    @classmethod
+    def _phases(cls, value: object, info: ValidationInfo) -> tuple[Phase, ...]:
+        result: tuple[Phase, ...] = _nested(_PHASES, value, info, cls._scope_of(info))
+        return result
+
+    @staticmethod
+    def _scope_of(info: ValidationInfo) -> _Scope:
+        """What the campaign's keys validated so far tell its nested tables."""
+        return _Scope(
+            zone=info.data.get("timezone"),
+            starts=info.data.get("starts"),
+            ends=info.data.get("ends"),
+            channels=info.data.get("channels", CHANNELS),
+        )
+
+    @field_validator("audience", mode="plain", json_schema_input_type=Audience)
+    @classmethod
+    def _audience(cls, value: object) -> Audience:
+        return Audience.model_validate(value)  # a table (TOML has no null)
+
+    @field_validator("stack", mode="plain", json_schema_input_type=bool)
+    @classmethod
+    def _stack(cls, value: object) -> bool:
+        if not isinstance(value, bool):
+            raise _problem(
+                f"{value!r} is not true or false",
+                "true (discounts add up) or false (best single discount)",
+                after="operator_brands",  # where it has always been reported
+            )
+        return value
+
+    def model_post_init(self, context: Any, /) -> None:
+        if "name" not in self.model_fields_set:  # defaults to the id: filled in before use
+            object.__setattr__(self, "name", self.id)
+        if isinstance(context, _Source):
+            self._source = context.source
+
+    @property
+    def source(self) -> str:
+        """The file the campaign was read from (or the name given to ``parse_campaign``)."""
+        return self._source
 
     def contains(self, at: dt.datetime) -> bool:
         """Whether an aware instant lies in the window (compared in UTC, so DST-proof)."""
@@ -188,6 +749,17 @@ class Campaign:
         for phase in self.phases:
             items.extend((phase.name, o) for o in phase.offers)
         return items
+
+
+_OFFERS: TypeAdapter[tuple[Offer, ...]] = TypeAdapter(tuple[Offer, ...])
+_PHASES: TypeAdapter[tuple[Phase, ...]] = TypeAdapter(tuple[Phase, ...])
+
+
+@dataclass(frozen=True)
+class _Source:
+    """The validation context of a whole campaign: the name of its file."""
+
+    source: str
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -217,14 +789,26 @@ def load_campaign(path: str | Path) -> Campaign:
 
 def parse_campaign(data: dict[str, Any], source: str = "<campaign>") -> Campaign:
     """Validate an already-parsed TOML document (see ``load_campaign``)."""
-    v = _Validator(source)
-    campaign = v.campaign(data)
-    if v.errors or campaign is None:
-        n = len(v.errors)
-        raise ConfigError(
-            f"{source}: {n} problem{'s' if n != 1 else ''} in campaign file: " + "; ".join(v.errors)
-        )
-    return campaign
+    try:
+        return Campaign.model_validate(data, context=_Source(source))
+    except ValidationError as exc:
+        lines = [_line(e) for e in exc.errors()]
+    n = len(lines)
+    raise ConfigError(
+        f"{source}: {n} problem{'s' if n != 1 else ''} in campaign file: " + "; ".join(lines)
+    ) from None
+
+
+def _line(error: Any) -> str:
+    """``phases[0].offers[1].discount_percent: what is wrong; allowed: what is allowed``."""
+    key = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"])
+    ctx = error.get("ctx") or {}
+    text = (
+        _TEMPLATE.format(what=ctx["what"], allowed=ctx["allowed"])
+        if error["type"] == _PROBLEM
+        else error["msg"]
+    )
+    return f"{key.removeprefix('.')}: {text}" if key else text
 
 
 def check_campaign(
@@ -258,386 +842,6 @@ def _offer_paths(campaign: Campaign) -> list[tuple[str, Offer]]:
     for j, phase in enumerate(campaign.phases):
         items.extend((f"phases[{j}].offers[{i}]", o) for i, o in enumerate(phase.offers))
     return items
-
-
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_TAC = re.compile(r"^[0-9]{8}$")
-_TOP = (
-    "id",
-    "name",
-    "vendor",
-    "timezone",
-    "starts",
-    "ends",
-    "channels",
-    "operator_brands",
-    "offers",
-    "phases",
-    "audience",
-    "stack",
-)
-_OFFER = ("model", "tacs", "list_price", "discount_amount", "discount_percent", "channels")
-_PHASE = ("name", "starts", "ends", "offers")
-_AUDIENCE = ("segments", "exclude_vendors", "min_device_age_months", "holdout_share")
-
-
-class _Validator:
-    """Collects every problem (key, what is wrong, what is allowed), not just the first."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.errors: list[str] = []
-
-    def err(self, key: str, what: str, allowed: str) -> None:
-        self.errors.append(f"{key}: {what}; allowed: {allowed}")
-
-    def unknown(self, table: dict[str, Any], known: tuple[str, ...], prefix: str) -> None:
-        for k in table:
-            if k not in known:
-                self.err(prefix + k, "unknown key", "one of " + ", ".join(known))
-
-    # -- scalars -------------------------------------------------------------------------
-    def string(
-        self, table: dict[str, Any], key: str, where: str, *, required: bool = True
-    ) -> str | None:
-        if key not in table:
-            if required:
-                self.err(where, "missing", "a non-empty string")
-            return None
-        value = table[key]
-        if not isinstance(value, str) or not value.strip():
-            self.err(where, f"{value!r} is not a non-empty string", "a non-empty string")
-            return None
-        return value.strip()
-
-    def strings(
-        self,
-        table: dict[str, Any],
-        key: str,
-        where: str,
-        *,
-        choices: tuple[str, ...] | None = None,
-        required: bool = False,
-        nonempty: bool = True,
-    ) -> tuple[str, ...] | None:
-        allowed = (
-            ("a list of " + ", ".join(f'"{c}"' for c in choices))
-            if choices
-            else "a list of strings"
-        )
-        if key not in table:
-            if required:
-                self.err(where, "missing", allowed)
-            return None
-        value = table[key]
-        if not isinstance(value, list) or not all(isinstance(x, str) and x.strip() for x in value):
-            self.err(where, f"{value!r} is not a list of non-empty strings", allowed)
-            return None
-        if nonempty and not value:
-            self.err(where, "is empty", allowed + " (at least one)")
-            return None
-        items = tuple(dict.fromkeys(x.strip() for x in value))
-        if choices:
-            bad = [x for x in items if x not in choices]
-            if bad:
-                self.err(where, "unknown value " + ", ".join(repr(b) for b in bad), allowed)
-                return None
-        return items
-
-    def number(self, table: dict[str, Any], key: str, where: str) -> float | None:
-        value = table[key]
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
-            self.err(where, f"{value!r} is not a number", "a finite number")
-            return None
-        return float(value)
-
-    def instant(
-        self, table: dict[str, Any], key: str, where: str, tz: ZoneInfo | None, *, end: bool
-    ) -> dt.datetime | None:
-        allowed = (
-            "a TOML date (2022-02-03), local datetime (2022-02-03T10:00:00) or offset datetime"
-        )
-        if key not in table:
-            self.err(where, "missing", allowed)
-            return None
-        value = table[key]
-        if isinstance(value, str):  # be kind to quoted values
-            try:
-                value = (
-                    dt.datetime.fromisoformat(value)
-                    if "T" in value or " " in value
-                    else dt.date.fromisoformat(value)
-                )
-            except ValueError:
-                self.err(where, f"{table[key]!r} is not a date or datetime", allowed)
-                return None
-        if isinstance(value, dt.time) or not isinstance(value, dt.date):
-            self.err(where, f"{value!r} is not a date or datetime", allowed)
-            return None
-        if tz is None:  # the time zone is wrong; its own error says so
-            return None
-        return to_instant(value, tz, end=end, on_error=lambda what: self.err(where, what, allowed))
-
-    # -- tables --------------------------------------------------------------------------
-    def campaign(self, data: dict[str, Any]) -> Campaign | None:
-        self.unknown(data, _TOP, "")
-        cid = self.string(data, "id", "id")
-        if cid is not None and not _ID.match(cid):
-            self.err(
-                "id",
-                f"{cid!r} has spaces or symbols",
-                "letters, digits, '.', '_' and '-' (e.g. semaine-xiaomi-2022)",
-            )
-            cid = None
-        name = self.string(data, "name", "name", required=False) or cid
-        vendor = self.string(data, "vendor", "vendor")
-        tz = self.zone(data)
-        starts = self.instant(data, "starts", "starts", tz, end=False)
-        ends = self.instant(data, "ends", "ends", tz, end=True)
-        if starts is not None and ends is not None and _utc(ends) <= _utc(starts):
-            self.err(
-                "ends",
-                f"{ends.isoformat()} is not after starts {starts.isoformat()}",
-                "an end on or after the start day (a date end includes its whole day)",
-            )
-        channels = self.strings(data, "channels", "channels", choices=CHANNELS)
-        channels = (
-            channels if channels is not None else CHANNELS if "channels" not in data else None
-        )
-        brands = self.strings(data, "operator_brands", "operator_brands", required=True)
-        stack = data.get("stack", False)
-        if not isinstance(stack, bool):
-            self.err(
-                "stack",
-                f"{stack!r} is not true or false",
-                "true (discounts add up) or false (best single discount)",
-            )
-            stack = False
-        offers = self.offers(data, "offers", "offers", channels or CHANNELS)
-        phases = self.phases(data, tz, starts, ends, channels or CHANNELS)
-        audience = self.audience(data)
-        if self.errors:
-            return None
-        assert (
-            cid and name and vendor and tz and starts and ends and channels is not None and brands
-        )
-        return Campaign(
-            id=cid,
-            name=name,
-            vendor=vendor,
-            timezone=tz,
-            starts=starts,
-            ends=ends,
-            channels=channels,
-            operator_brands=brands,
-            offers=offers,
-            phases=phases,
-            audience=audience,
-            stack=stack,
-            source=self.source,
-        )
-
-    def zone(self, data: dict[str, Any]) -> ZoneInfo | None:
-        name = self.string(data, "timezone", "timezone")
-        if name is None:
-            return None
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            self.err(
-                "timezone",
-                f"{name!r} is not a known time zone",
-                "an IANA zone such as Europe/Paris",
-            )
-            return None
-
-    def offers(
-        self, data: dict[str, Any], key: str, where: str, channels: tuple[str, ...]
-    ) -> tuple[Offer, ...]:
-        if key not in data:
-            return ()
-        items = data[key]
-        if not isinstance(items, list) or not all(isinstance(x, dict) for x in items):
-            self.err(where, "is not a list of tables", f"[[{key}]] tables")
-            return ()
-        out = []
-        for i, item in enumerate(items):
-            offer = self.offer(item, f"{where}[{i}]", channels)
-            if offer is not None:
-                out.append(offer)
-        return tuple(out)
-
-    def offer(self, item: dict[str, Any], where: str, channels: tuple[str, ...]) -> Offer | None:
-        n = len(self.errors)
-        self.unknown(item, _OFFER, where + ".")
-        model = self.string(item, "model", f"{where}.model", required=False)
-        tacs: tuple[str, ...] = ()
-        if "tacs" in item:
-            tacs = self.strings(item, "tacs", f"{where}.tacs") or ()
-            bad = [t for t in tacs if not _TAC.match(t)]
-            if bad:
-                self.err(
-                    f"{where}.tacs",
-                    "not a TAC: " + ", ".join(repr(b) for b in bad),
-                    "8-digit strings",
-                )
-        if "model" not in item and "tacs" not in item:
-            self.err(
-                where,
-                "names no product",
-                'model = "..." (as in the TAC catalog) or tacs = ["86..."]',
-            )
-        price = None
-        if "list_price" not in item:
-            self.err(f"{where}.list_price", "missing", "a number >= 0")
-        else:
-            price = self.number(item, "list_price", f"{where}.list_price")
-            if price is not None and price < 0:
-                self.err(f"{where}.list_price", f"{price:g} is below 0", "a number >= 0")
-                price = None
-        amount = percent = None
-        has_a, has_p = "discount_amount" in item, "discount_percent" in item
-        if has_a == has_p:
-            self.err(
-                where,
-                "has both discount_amount and discount_percent" if has_a else "has no discount",
-                "exactly one of discount_amount or discount_percent",
-            )
-        if has_a:
-            amount = self.number(item, "discount_amount", f"{where}.discount_amount")
-            if amount is not None and amount <= 0:
-                self.err(
-                    f"{where}.discount_amount",
-                    f"{amount:g} is not above 0",
-                    "a number > 0 and <= list_price",
-                )
-            elif amount is not None and price is not None and amount > price:
-                self.err(
-                    f"{where}.discount_amount",
-                    f"{amount:g} exceeds list_price {price:g} (price below 0)",
-                    "a number > 0 and <= list_price",
-                )
-        if has_p:
-            percent = self.number(item, "discount_percent", f"{where}.discount_percent")
-            if percent is not None and not 0 < percent < 100:
-                self.err(
-                    f"{where}.discount_percent",
-                    f"{percent:g} is out of range",
-                    "a number strictly between 0 and 100",
-                )
-        own = channels
-        if "channels" in item:
-            got = self.strings(item, "channels", f"{where}.channels", choices=CHANNELS)
-            if got is not None:
-                extra = [c for c in got if c not in channels]
-                if extra:
-                    self.err(
-                        f"{where}.channels",
-                        f"{', '.join(extra)} not among the campaign's channels",
-                        "a subset of " + ", ".join(channels),
-                    )
-                own = got
-        if len(self.errors) > n or price is None:
-            return None
-        return Offer(
-            model=model,
-            tacs=tacs,
-            list_price=price,
-            discount_amount=amount,
-            discount_percent=percent,
-            channels=own,
-        )
-
-    def phases(
-        self,
-        data: dict[str, Any],
-        tz: ZoneInfo | None,
-        starts: dt.datetime | None,
-        ends: dt.datetime | None,
-        channels: tuple[str, ...],
-    ) -> tuple[Phase, ...]:
-        if "phases" not in data:
-            return ()
-        items = data["phases"]
-        if not isinstance(items, list) or not all(isinstance(x, dict) for x in items):
-            self.err("phases", "is not a list of tables", "[[phases]] tables")
-            return ()
-        out, names = [], set()
-        for i, item in enumerate(items):
-            where = f"phases[{i}]"
-            self.unknown(item, _PHASE, where + ".")
-            name = self.string(item, "name", f"{where}.name")
-            if name is not None and name in names:
-                self.err(f"{where}.name", f"{name!r} is used twice", "a name unique among phases")
-            names.add(name)
-            p_starts = self.instant(item, "starts", f"{where}.starts", tz, end=False)
-            p_ends = self.instant(item, "ends", f"{where}.ends", tz, end=True)
-            if p_starts is not None and p_ends is not None and _utc(p_ends) <= _utc(p_starts):
-                self.err(
-                    f"{where}.ends",
-                    f"{p_ends.isoformat()} is not after starts {p_starts.isoformat()}",
-                    "an end on or after the phase's start day",
-                )
-            inside = "within the campaign window"
-            if starts is not None and ends is not None:
-                inside = f"within the campaign window [{starts.isoformat()}, {ends.isoformat()})"
-                if p_starts is not None and _utc(p_starts) < _utc(starts):
-                    self.err(
-                        f"{where}.starts",
-                        f"{p_starts.isoformat()} is before the campaign starts",
-                        inside,
-                    )
-                if p_ends is not None and _utc(p_ends) > _utc(ends):
-                    self.err(
-                        f"{where}.ends", f"{p_ends.isoformat()} is after the campaign ends", inside
-                    )
-            offers = self.offers(item, "offers", f"{where}.offers", channels)
-            if name is not None and p_starts is not None and p_ends is not None:
-                out.append(Phase(name=name, starts=p_starts, ends=p_ends, offers=offers))
-        return tuple(out)
-
-    def audience(self, data: dict[str, Any]) -> Audience | None:
-        if "audience" not in data:
-            return None
-        item = data["audience"]
-        if not isinstance(item, dict):
-            self.err("audience", "is not a table", "an [audience] table")
-            return None
-        self.unknown(item, _AUDIENCE, "audience.")
-        default = Audience()
-        segments = (
-            self.strings(item, "segments", "audience.segments", choices=SEGMENTS)
-            or default.segments
-        )
-        exclude = (
-            self.strings(item, "exclude_vendors", "audience.exclude_vendors", nonempty=False) or ()
-        )
-        age = item.get("min_device_age_months", 0)
-        if isinstance(age, bool) or not isinstance(age, int) or age < 0:
-            self.err(
-                "audience.min_device_age_months",
-                f"{age!r} is not a whole number >= 0",
-                "0, 1, 2, ... months",
-            )
-            age = 0
-        share = item.get("holdout_share", 0.0)
-        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share < 1:
-            self.err(
-                "audience.holdout_share",
-                f"{share!r} is out of range",
-                "a number >= 0 and < 1 (e.g. 0.1)",
-            )
-            share = 0.0
-        return Audience(
-            segments=segments,
-            exclude_vendors=exclude,
-            min_device_age_months=age,
-            holdout_share=float(share),
-        )
 
 
 def to_instant(
@@ -699,3 +903,47 @@ def summary(campaign: Campaign) -> dict[str, Any]:
             "holdout_share": audience.holdout_share,
         },
     }
+
+
+# -- JSON Schema ---------------------------------------------------------------------------
+
+JSON_SCHEMA_PATH = "docs/campaign.schema.json"
+
+
+def campaign_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a campaign file, from the models (TOML dates as JSON strings)."""
+    schema = Campaign.model_json_schema(mode="validation")
+    _drop_null_defaults(schema)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **schema,
+        "title": "devicepark campaign file",
+        "description": (
+            "A promotion's window, offers, phases and audience (TOML), as `devicepark campaign "
+            "check` validates it. Dates and datetimes are TOML values, shown here as strings."
+        ),
+    }
+
+
+def _drop_null_defaults(node: Any) -> None:
+    """TOML has no null: an optional key is simply left out."""
+    if isinstance(node, dict):
+        if "default" in node and node["default"] is None:
+            del node["default"]
+        for value in node.values():
+            _drop_null_defaults(value)
+    elif isinstance(node, list):
+        for value in node:
+            _drop_null_defaults(value)
+
+
+def json_schema_text() -> str:
+    """``campaign_json_schema()`` as the text of ``docs/campaign.schema.json``."""
+    return json.dumps(campaign_json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def write_json_schema(path: str | Path = JSON_SCHEMA_PATH) -> Path:
+    """Write the campaign file's JSON Schema (run from the repository's root by default)."""
+    p = Path(path)
+    p.write_text(json_schema_text(), encoding="utf-8")
+    return p
