@@ -15,7 +15,8 @@ from publish_samples import campaign_dict, sample_input
 
 from devicepark.publish import charts
 from devicepark.publish.alluvial import alluvial_svg
-from devicepark.publish.report import build, publish, share_colour
+from devicepark.publish.report import build, publish
+from devicepark.publish.switching import share_colour
 
 NUM = r"-?\d+(?:\.\d+)?(?:e-?\d+)?"
 
