@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from devicepark.base.common import ADDS_KEYS, BY_KEYS, SWITCH_KEYS, UNITS
 from devicepark.errors import ConfigError
@@ -164,6 +164,82 @@ def check_points(start: dt.date, end: dt.date, every: str, limit: int | None) ->
 
 # -- the questions ---------------------------------------------------------------------------
 
+REQUIRED: Any = object()  # an input without a default
+
+
+class Inputs:
+    """The raw inputs of one question, bound to their names, with one parser per kind of input
+    (each labels its errors with the face's name for the input)."""
+
+    def __init__(self, raw: dict[str, Any], names: Names) -> None:
+        self.raw, self.names = raw, names
+
+    def __getitem__(self, key: str) -> Any:
+        return self.raw[key]
+
+    def date(self, key: str) -> dt.date:
+        return parse_date(self.raw[key], self.names(key))
+
+    def optional_date(self, key: str) -> dt.date | None:
+        return parse_optional_date(self.raw[key], self.names(key))
+
+    def range(self) -> tuple[dt.date, dt.date]:
+        return parse_range(self.raw["start"], self.raw["end"], self.names)
+
+    def by(self, allowed: Sequence[str]) -> tuple[str, ...]:
+        return parse_by(self.raw["by"], allowed, self.names("by"))
+
+    def unit(self) -> str:
+        return parse_unit(self.raw["unit"], self.names("unit"))
+
+    def every(self) -> str:
+        return parse_every(self.raw["every"], self.names("every"))
+
+    def positive(self, key: str) -> int:
+        return parse_positive(self.raw[key], self.names(key))
+
+    def lookback(self) -> int:
+        return parse_lookback(self.raw["lookback_days"], self.names("lookback_days"))
+
+    def lang(self) -> str:
+        return parse_choice(self.raw["lang"], ("fr", "en"), self.names("lang"), "fr")
+
+    def scope(self) -> Scope:
+        return Scope(self.lookback(), bool(self.raw["include_m2m"]))
+
+
+SCOPE = (("lookback_days", 30), ("include_m2m", False))
+
+
+class Question:
+    """A question's ``parse``: bind the raw inputs (positionally in ``INPUTS`` order, or by
+    name), parse each once, build the frozen value (``make``)."""
+
+    INPUTS: tuple[tuple[str, Any], ...] = ()
+
+    @classmethod
+    def parse(
+        cls, *args: Any, names: Names = CLI, max_points: int | None = None, **kwargs: Any
+    ) -> Self:
+        order = [name for name, _ in cls.INPUTS]
+        if len(args) > len(order):
+            raise TypeError(f"{cls.__name__}.parse takes at most {len(order)} inputs")
+        raw = dict(zip(order, args, strict=False))
+        for key, value in kwargs.items():
+            if key not in order or key in raw:
+                raise TypeError(f"{cls.__name__}.parse: unexpected or repeated input {key!r}")
+            raw[key] = value
+        for key, default in cls.INPUTS:
+            if key not in raw:
+                if default is REQUIRED:
+                    raise TypeError(f"{cls.__name__}.parse: missing input {key!r}")
+                raw[key] = default
+        return cls.make(Inputs(raw, names), max_points)
+
+    @classmethod
+    def make(cls, v: Inputs, max_points: int | None) -> Self:
+        raise NotImplementedError
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -172,36 +248,20 @@ class Scope:
     lookback_days: int = 30
     include_m2m: bool = False
 
-    @classmethod
-    def parse(cls, lookback_days: Any = 30, include_m2m: bool = False, names: Names = CLI) -> Scope:
-        return cls(parse_lookback(lookback_days, names("lookback_days")), bool(include_m2m))
-
 
 @dataclass(frozen=True)
-class BaseQuestion:
+class BaseQuestion(Question):
     """The installed base at ``as_of`` (``devicepark base``, ``/v1/base``)."""
 
     as_of: dt.date
     by: tuple[str, ...] = ("vendor",)
     unit: str = "lines"
     scope: Scope = field(default_factory=Scope)
+    INPUTS = (("as_of", REQUIRED), ("by", "vendor"), ("unit", "lines"), *SCOPE)
 
     @classmethod
-    def parse(
-        cls,
-        as_of: Any,
-        by: Any = "vendor",
-        unit: Any = "lines",
-        lookback_days: Any = 30,
-        include_m2m: bool = False,
-        names: Names = CLI,
-    ) -> BaseQuestion:
-        return cls(
-            parse_date(as_of, names("as_of")),
-            parse_by(by, BY_KEYS, names("by")),
-            parse_unit(unit, names("unit")),
-            Scope.parse(lookback_days, include_m2m, names),
-        )
+    def make(cls, v: Inputs, max_points: int | None) -> Self:
+        return cls(v.date("as_of"), v.by(BY_KEYS), v.unit(), v.scope())
 
     @property
     def lookback_days(self) -> int:
@@ -209,7 +269,7 @@ class BaseQuestion:
 
 
 @dataclass(frozen=True)
-class SeriesQuestion:
+class SeriesQuestion(Question):
     """The base on every day, Sunday or month end of ``[start, end]`` (``series``)."""
 
     start: dt.date
@@ -218,61 +278,38 @@ class SeriesQuestion:
     by: tuple[str, ...] = ("vendor",)
     unit: str = "lines"
     scope: Scope = field(default_factory=Scope)
+    INPUTS = (
+        ("start", REQUIRED), ("end", REQUIRED), ("every", "day"), ("by", "vendor"),
+        ("unit", "lines"), *SCOPE,
+    )  # fmt: skip
 
     @classmethod
-    def parse(
-        cls,
-        start: Any,
-        end: Any,
-        every: Any = "day",
-        by: Any = "vendor",
-        unit: Any = "lines",
-        lookback_days: Any = 30,
-        include_m2m: bool = False,
-        names: Names = CLI,
-        max_points: int | None = None,
-    ) -> SeriesQuestion:
-        a, b = parse_range(start, end, names)
-        period = parse_every(every, names("every"))
+    def make(cls, v: Inputs, max_points: int | None) -> Self:
+        (a, b), period = v.range(), v.every()
         check_points(a, b, period, max_points)
-        return cls(
-            a,
-            b,
-            period,
-            parse_by(by, BY_KEYS, names("by")),
-            parse_unit(unit, names("unit")),
-            Scope.parse(lookback_days, include_m2m, names),
-        )
+        return cls(a, b, period, v.by(BY_KEYS), v.unit(), v.scope())
 
 
 @dataclass(frozen=True)
-class SwitchesQuestion:
+class SwitchesQuestion(Question):
     """Switching flows between two dates (``switches``)."""
 
     start: dt.date
     end: dt.date
     by: str = "vendor"
     scope: Scope = field(default_factory=Scope)
+    INPUTS = (("start", REQUIRED), ("end", REQUIRED), ("by", "vendor"), *SCOPE)
 
     @classmethod
-    def parse(
-        cls,
-        start: Any,
-        end: Any,
-        by: Any = "vendor",
-        lookback_days: Any = 30,
-        include_m2m: bool = False,
-        names: Names = CLI,
-    ) -> SwitchesQuestion:
-        a, b = parse_date(start, names("start")), parse_date(end, names("end"))
-        key = (by or "vendor").strip().lower()
+    def make(cls, v: Inputs, max_points: int | None) -> Self:
+        key = (v["by"] or "vendor").strip().lower()
         if key not in SWITCH_KEYS:
-            raise ConfigError(f"{names('by')}: switches go by vendor or brand, not {by!r}")
-        return cls(a, b, key, Scope.parse(lookback_days, include_m2m, names))
+            raise ConfigError(f"{v.names('by')}: switches go by vendor or brand, not {v['by']!r}")
+        return cls(v.date("start"), v.date("end"), key, v.scope())
 
 
 @dataclass(frozen=True)
-class AddsQuestion:
+class AddsQuestion(Question):
     """Daily gross adds (``adds``): entries into a vendor, or every change of handset."""
 
     start: dt.date
@@ -281,34 +318,21 @@ class AddsQuestion:
     by: tuple[str, ...] = ()
     kind: str = "entries"
     scope: Scope = field(default_factory=Scope)
+    INPUTS = (
+        ("start", REQUIRED), ("end", REQUIRED), ("vendor", None), ("by", ""),
+        ("all_changes", False), *SCOPE,
+    )  # fmt: skip
 
     @classmethod
-    def parse(
-        cls,
-        start: Any,
-        end: Any,
-        vendor: str | None = None,
-        by: Any = "",
-        all_changes: bool = False,
-        lookback_days: Any = 30,
-        include_m2m: bool = False,
-        names: Names = CLI,
-        max_points: int | None = None,
-    ) -> AddsQuestion:
-        a, b = parse_date(start, names("start")), parse_date(end, names("end"))
+    def make(cls, v: Inputs, max_points: int | None) -> Self:
+        a, b = v.date("start"), v.date("end")
         check_points(a, b, "day", max_points)
-        return cls(
-            a,
-            b,
-            vendor or None,
-            parse_by(by, ADDS_KEYS, names("by")),
-            "changes" if all_changes else "entries",
-            Scope.parse(lookback_days, include_m2m, names),
-        )
+        kind = "changes" if v["all_changes"] else "entries"
+        return cls(a, b, v["vendor"] or None, v.by(ADDS_KEYS), kind, v.scope())
 
 
 @dataclass(frozen=True)
-class MilestonesQuestion:
+class MilestonesQuestion(Question):
     """Threshold crossings of a vendor's daily count and the next one's forecast."""
 
     vendor: str
@@ -318,70 +342,50 @@ class MilestonesQuestion:
     end: dt.date | None = None
     scope: Scope = field(default_factory=Scope)
     max_points: int | None = None  # a face's bound on the span, checked once the span is known
+    INPUTS = (
+        ("vendor", REQUIRED), ("step", 250_000), ("thresholds", None), ("start", None),
+        ("end", None), *SCOPE,
+    )  # fmt: skip
 
     @classmethod
-    def parse(
-        cls,
-        vendor: str,
-        step: Any = 250_000,
-        thresholds: Iterable[Any] | None = None,
-        start: Any = None,
-        end: Any = None,
-        lookback_days: Any = 30,
-        include_m2m: bool = False,
-        names: Names = CLI,
-        max_points: int | None = None,
-    ) -> MilestonesQuestion:
-        a = parse_optional_date(start, names("start"))
-        b = parse_optional_date(end, names("end"))
+    def make(cls, v: Inputs, max_points: int | None) -> Self:
+        a, b = v.optional_date("start"), v.optional_date("end")
         if a is not None and b is not None:
             check_points(a, b, "day", max_points)
         ths = None
-        if thresholds:
-            values = [int(t) for t in thresholds]
+        if v["thresholds"]:
+            values = [int(t) for t in v["thresholds"]]
             if any(t < 1 for t in values):
-                raise ConfigError(f"{names('threshold')} must be positive")
+                raise ConfigError(f"{v.names('threshold')} must be positive")
             ths = tuple(sorted(set(values)))
-        return cls(
-            vendor,
-            parse_positive(step, names("step")),
-            ths,
-            a,
-            b,
-            Scope.parse(lookback_days, include_m2m, names),
-            max_points,
-        )
+        return cls(v["vendor"], v.positive("step"), ths, a, b, v.scope(), max_points)
 
 
 @dataclass(frozen=True)
-class EngineOptions:
+class EngineOptions(Question):
     """Which engine answers: DuckDB (default) or Spark, and its settings."""
 
     engine: str | None = None
     spark_master: str | None = None
     spark_conf: Mapping[str, str] = field(default_factory=dict)
     memory_limit: str | None = None
+    INPUTS = (
+        ("engine", None), ("spark_master", None), ("spark_conf", None), ("memory_limit", None),
+    )  # fmt: skip
 
     @classmethod
-    def parse(
-        cls,
-        engine: str | None = None,
-        spark_master: str | None = None,
-        spark_conf: Iterable[str] | None = None,
-        memory_limit: str | None = None,
-        names: Names = CLI,
-    ) -> EngineOptions:
+    def make(cls, v: Inputs, max_points: int | None) -> Self:
         conf: dict[str, str] = {}
-        for item in spark_conf or []:
+        for item in v["spark_conf"] or []:
             key, sep, value = item.partition("=")
             if not sep:
-                raise ConfigError(f"{names('spark_conf')} takes KEY=VALUE, got {item!r}")
+                raise ConfigError(f"{v.names('spark_conf')} takes KEY=VALUE, got {item!r}")
             conf[key.strip()] = value.strip()
-        return cls(engine or None, spark_master or None, conf, memory_limit or None)
+        return cls(v["engine"] or None, v["spark_master"] or None, conf, v["memory_limit"] or None)
 
 
 @dataclass(frozen=True)
-class ReportQuestion:
+class ReportQuestion(Question):
     """What the report (and the dashboard, which shows the same answer) is asked.
 
     ``start`` defaults to a year before ``as_of`` (or the store's first full date); ``every``
@@ -401,40 +405,30 @@ class ReportQuestion:
     noised: bool = False
     operator: str | None = None
     lang: str = "fr"
+    INPUTS = (
+        ("as_of", REQUIRED), ("start", None), ("lookback_days", 30), ("vendors", None),
+        ("threshold", 10), ("noised", False), ("operator", None), ("lang", "fr"),
+    )  # fmt: skip
 
     @classmethod
-    def parse(
-        cls,
-        as_of: Any,
-        start: Any = None,
-        lookback_days: Any = 30,
-        vendors: Iterable[str] | None = None,
-        threshold: Any = 10,
-        noised: bool = False,
-        operator: str | None = None,
-        lang: str = "fr",
-        names: Names = CLI,
-        **fixed: Any,
-    ) -> ReportQuestion:
-        day = parse_date(as_of, names("as_of"))
-        first = parse_optional_date(start, names("start"))
+    def make(cls, v: Inputs, max_points: int | None) -> Self:
+        day, first = v.date("as_of"), v.optional_date("start")
         if first is not None and first > day:
-            raise ConfigError(f"{names('start')} {first} is after {names('as_of')} {day}")
+            raise ConfigError(f"{v.names('start')} {first} is after {v.names('as_of')} {day}")
         return cls(
             as_of=day,
             start=first,
-            lookback_days=parse_lookback(lookback_days, names("lookback_days")),
-            vendors=tuple(vendors or ()),
-            threshold=parse_positive(threshold, names("threshold")),
-            noised=noised,
-            operator=operator or None,
-            lang=parse_choice(lang, ("fr", "en"), names("lang"), "fr"),
-            **fixed,
+            lookback_days=v.lookback(),
+            vendors=tuple(v["vendors"] or ()),
+            threshold=v.positive("threshold"),
+            noised=bool(v["noised"]),
+            operator=v["operator"] or None,
+            lang=v.lang(),
         )
 
 
 @dataclass(frozen=True)
-class AnnounceQuestion:
+class AnnounceQuestion(Question):
     """A short post about one vendor's count at ``as_of`` (``announce``)."""
 
     vendor: str
@@ -442,28 +436,18 @@ class AnnounceQuestion:
     lookback_days: int = 30
     operator: str | None = None
     lang: str = "fr"
+    INPUTS = (
+        ("vendor", REQUIRED), ("as_of", REQUIRED), ("lookback_days", 30), ("operator", None),
+        ("lang", "fr"),
+    )  # fmt: skip
 
     @classmethod
-    def parse(
-        cls,
-        vendor: str,
-        as_of: Any,
-        lookback_days: Any = 30,
-        operator: str | None = None,
-        lang: str = "fr",
-        names: Names = CLI,
-    ) -> AnnounceQuestion:
-        return cls(
-            vendor,
-            parse_date(as_of, names("as_of")),
-            parse_lookback(lookback_days, names("lookback_days")),
-            operator or None,
-            parse_choice(lang, ("fr", "en"), names("lang"), "fr"),
-        )
+    def make(cls, v: Inputs, max_points: int | None) -> Self:
+        return cls(v["vendor"], v.date("as_of"), v.lookback(), v["operator"] or None, v.lang())
 
 
 @dataclass(frozen=True)
-class CompareQuestion:
+class CompareQuestion(Question):
     """Our base against a market-share table: at ``as_of``, or a series ``[start, end]``."""
 
     market: str
@@ -473,48 +457,28 @@ class CompareQuestion:
     every: str = "month"
     by: str | None = None
     scope: Scope = field(default_factory=Scope)
+    INPUTS = (
+        ("market", REQUIRED), ("as_of", None), ("start", None), ("end", None),
+        ("every", "month"), ("by", None), *SCOPE,
+    )  # fmt: skip
 
     @classmethod
-    def parse(
-        cls,
-        market: str,
-        as_of: Any = None,
-        start: Any = None,
-        end: Any = None,
-        every: Any = "month",
-        by: str | None = None,
-        lookback_days: Any = 30,
-        include_m2m: bool = False,
-        names: Names = CLI,
-    ) -> CompareQuestion:
-        day = parse_optional_date(as_of, names("as_of"))
-        a = parse_optional_date(start, names("start"))
-        b = parse_optional_date(end, names("end"))
+    def make(cls, v: Inputs, max_points: int | None) -> Self:
+        day, a, b = v.optional_date("as_of"), v.optional_date("start"), v.optional_date("end")
+        at, start, end = v.names("as_of"), v.names("start"), v.names("end")
         if (a is None) != (b is None):
-            raise ConfigError(f"{names('start')} and {names('end')} go together")
+            raise ConfigError(f"{start} and {end} go together")
         if day is None and a is None:
-            raise ConfigError(
-                f"give {names('as_of')} D, or {names('start')} D1 {names('end')} D2 for a series"
-            )
+            raise ConfigError(f"give {at} D, or {start} D1 {end} D2 for a series")
         if day is not None and a is not None:
-            raise ConfigError(
-                f"give either {names('as_of')} or {names('start')}/{names('end')}, not both"
-            )
-        if by not in (None, "operator_brand"):
-            raise ConfigError(f"{names('by')}: only operator_brand, not {by!r}")
-        return cls(
-            market,
-            day,
-            a,
-            b,
-            parse_every(every, names("every")),
-            by,
-            Scope.parse(lookback_days, include_m2m, names),
-        )
+            raise ConfigError(f"give either {at} or {start}/{end}, not both")
+        if v["by"] not in (None, "operator_brand"):
+            raise ConfigError(f"{v.names('by')}: only operator_brand, not {v['by']!r}")
+        return cls(v["market"], day, a, b, v.every(), v["by"], v.scope())
 
 
 @dataclass(frozen=True)
-class ClaimQuestion:
+class ClaimQuestion(Question):
     """Does the store support a public claim of ``count`` users of ``vendor`` at ``as_of``?"""
 
     vendor: str
@@ -524,29 +488,19 @@ class ClaimQuestion:
     share: float | None = None  # a fraction (0.0474), not percent
     tolerance: float = 0.01
     scope: Scope = field(default_factory=Scope)
+    INPUTS = (
+        ("vendor", REQUIRED), ("count", REQUIRED), ("as_of", REQUIRED), ("of", None),
+        ("share_percent", None), ("tolerance", 0.01), *SCOPE,
+    )  # fmt: skip
 
     @classmethod
-    def parse(
-        cls,
-        vendor: str,
-        count: int,
-        as_of: Any,
-        of: int | None = None,
-        share_percent: float | None = None,
-        tolerance: float = 0.01,
-        lookback_days: Any = 30,
-        include_m2m: bool = False,
-        names: Names = CLI,
-    ) -> ClaimQuestion:
+    def make(cls, v: Inputs, max_points: int | None) -> Self:
+        pct = v["share_percent"]
+        share = None if pct is None else pct / 100
         return cls(
-            vendor,
-            int(count),
-            parse_date(as_of, names("as_of")),
-            of,
-            None if share_percent is None else share_percent / 100,
-            tolerance,
-            Scope.parse(lookback_days, include_m2m, names),
-        )
+            v["vendor"], int(v["count"]), v.date("as_of"), v["of"], share, v["tolerance"],
+            v.scope(),
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
