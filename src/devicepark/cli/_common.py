@@ -27,30 +27,11 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-class TableOrJson(StrEnum):
-    table = "table"
-    json = "json"
-
-
-class TextOrJson(StrEnum):
-    text = "text"
-    json = "json"
-
-
-class Engine(StrEnum):
-    duckdb = "duckdb"
-    spark = "spark"
-
-
-class Lang(StrEnum):
-    fr = "fr"
-    en = "en"
+Format = StrEnum("Format", "table json csv")
+TableOrJson = StrEnum("TableOrJson", "table json")
+TextOrJson = StrEnum("TextOrJson", "text json")
+Engine = StrEnum("Engine", "duckdb spark")
+Lang = StrEnum("Lang", "fr en")
 
 
 def _keys(keys: Sequence[str]) -> str:
@@ -123,37 +104,58 @@ MemoryLimitOpt = Annotated[
     str | None,
     typer.Option("--memory-limit", help="Engine memory limit, e.g. 4GB (DuckDB's memory_limit)."),
 ]
-_ENGINE_PARAMS = (
-    ("engine", EngineOpt),
-    ("spark_master", SparkMasterOpt),
-    ("spark_conf", SparkConfOpt),
-    ("memory_limit", MemoryLimitOpt),
-)
-
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def with_engine(func: F) -> F:
-    """Give a command the four engine options (--engine, --spark-master, --spark-conf,
-    --memory-limit), declared here once; the command receives them as one ``engine:
-    EngineOptions`` argument."""
-    sig = inspect.signature(func, eval_str=True)
-    params = [p for p in sig.parameters.values() if p.name != "engine"]
-    extra = [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=ann)
-        for name, ann in _ENGINE_PARAMS
-    ]
+def _options(
+    target: str, params: tuple[tuple[str, Any, Any], ...], fold: Callable[[dict[str, Any]], Any]
+) -> Callable[[F], F]:
+    """A decorator giving a command a group of options declared here once: typer sees each
+    option; the command receives them folded into one argument named ``target``."""
 
-    @functools.wraps(func)
-    def command(*args: Any, **kwargs: Any) -> Any:
-        raw = {name: kwargs.pop(name, None) for name, _ in _ENGINE_PARAMS}
-        engine = raw["engine"]
-        raw["engine"] = engine.value if isinstance(engine, Engine) else engine
-        return func(*args, engine=EngineOptions.parse(**raw, names=CLI), **kwargs)
+    def decorate(func: F) -> F:
+        sig = inspect.signature(func, eval_str=True)
+        params_ = [p for p in sig.parameters.values() if p.name != target]
+        extra = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=ann)
+            for name, ann, default in params
+        ]
 
-    command.__signature__ = sig.replace(parameters=[*params, *extra])  # type: ignore[attr-defined]
-    command.__annotations__ = {p.name: p.annotation for p in [*params, *extra]}
-    return cast(F, command)
+        @functools.wraps(func)
+        def command(*args: Any, **kwargs: Any) -> Any:
+            raw = {name: kwargs.pop(name, default) for name, _, default in params}
+            return func(*args, **{target: fold(raw)}, **kwargs)
+
+        command.__signature__ = sig.replace(parameters=[*params_, *extra])  # type: ignore[attr-defined]
+        command.__annotations__ = {p.name: p.annotation for p in [*params_, *extra]}
+        return cast(F, command)
+
+    return decorate
+
+
+def _engine(raw: dict[str, Any]) -> EngineOptions:
+    engine = raw["engine"]
+    raw["engine"] = engine.value if isinstance(engine, Engine) else engine
+    return EngineOptions.parse(**raw, names=CLI)
+
+
+# The four engine options (--engine, --spark-master, --spark-conf, --memory-limit), folded into
+# one ``engine: EngineOptions`` argument.
+with_engine = _options(
+    "engine",
+    (
+        ("engine", EngineOpt, None),
+        ("spark_master", SparkMasterOpt, None),
+        ("spark_conf", SparkConfOpt, None),
+        ("memory_limit", MemoryLimitOpt, None),
+    ),
+    _engine,
+)
+# What every count shares (--lookback-days, --include-m2m), folded into ``scope``: a dict of the
+# raw values for the question's ``parse``.
+with_scope = _options(
+    "scope", (("lookback_days", LookbackOpt, 30), ("include_m2m", M2mOpt, False)), dict
+)
 
 
 def print_json(obj: Any) -> None:

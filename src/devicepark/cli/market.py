@@ -12,8 +12,6 @@ from devicepark.cli._common import (
     EveryOpt,
     Format,
     FormatOpt,
-    LookbackOpt,
-    M2mOpt,
     StoreOpt,
     TableJsonOpt,
     TableOrJson,
@@ -25,19 +23,15 @@ from devicepark.cli._common import (
     print_table,
     thousands,
     with_engine,
+    with_scope,
 )
 from devicepark.errors import ConfigError
 from devicepark.questions import ClaimQuestion, CompareQuestion, EngineOptions
 
-
-class Kind(StrEnum):
-    usage = "usage"
-    shipments = "shipments"
-    installed = "installed"
+Kind = StrEnum("Kind", "usage shipments installed")
 
 
-class By(StrEnum):
-    operator_brand = "operator_brand"
+By = StrEnum("By", "operator_brand")
 
 
 def register(app: typer.Typer) -> None:
@@ -155,6 +149,7 @@ COMPARE_COLUMNS = [
 
 
 @with_engine
+@with_scope
 def compare(
     store: StoreOpt,
     market: Annotated[
@@ -167,19 +162,16 @@ def compare(
     start: Annotated[str | None, typer.Option("--from", help="Series start YYYY-MM-DD.")] = None,
     stop: Annotated[str | None, typer.Option("--to", help="Series end YYYY-MM-DD.")] = None,
     every: EveryOpt = "month",
-    lookback_days: LookbackOpt = 30,
-    include_m2m: M2mOpt = False,
     fmt: FormatOpt = Format.table,
     *,
+    scope: dict[str, Any],
     engine: EngineOptions,
 ) -> None:
     """Per vendor: base share, market share, index (base / market x 100) and gap in lines."""
     from devicepark import answers
 
     by_col = by.value if by else None
-    q = CompareQuestion.parse(
-        market, as_of, start, stop, every, by_col, lookback_days, include_m2m
-    )
+    q = CompareQuestion.parse(market, as_of, start, stop, every, by_col, **scope)
     _, con, tables = open_store(store, engine)
     result = answers.compare(con, tables, q)
     points = [result] if q.as_of is not None else result["points"]
@@ -218,6 +210,7 @@ def compare(
 
 
 @with_engine
+@with_scope
 def check(
     store: StoreOpt,
     vendor: Annotated[
@@ -239,18 +232,15 @@ def check(
         float,
         typer.Option("--tolerance", help="Relative gap at which a denominator still matches."),
     ] = 0.01,
-    lookback_days: LookbackOpt = 30,
-    include_m2m: M2mOpt = False,
     fmt: TableJsonOpt = TableOrJson.table,
     *,
+    scope: dict[str, Any],
     engine: EngineOptions,
 ) -> None:
     """Whether the store supports a public claim; exit 0 whatever the verdict (it is a report)."""
     from devicepark import answers
 
-    q = ClaimQuestion.parse(
-        _vendor(vendor), count, as_of, of, share, tolerance, lookback_days, include_m2m
-    )
+    q = ClaimQuestion.parse(_vendor(vendor), count, as_of, of, share, tolerance, **scope)
     _, con, tables = open_store(store, engine)
     report = answers.claim(con, tables, q)
     if fmt is TableOrJson.json:

@@ -15,8 +15,6 @@ from devicepark.cli._common import (
     Format,
     FormatOpt,
     FromOpt,
-    LookbackOpt,
-    M2mOpt,
     StoreOpt,
     ToOpt,
     UnitOpt,
@@ -30,6 +28,7 @@ from devicepark.cli._common import (
     print_table,
     thousands,
     with_engine,
+    with_scope,
 )
 from devicepark.questions import (
     AddsQuestion,
@@ -64,21 +63,21 @@ def _flat_points(answer: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @with_engine
+@with_scope
 def base(
     store: StoreOpt,
     as_of: AsOfOpt,
     by: ByOpt = "vendor",
     unit: UnitOpt = "lines",
-    lookback_days: LookbackOpt = 30,
-    include_m2m: M2mOpt = False,
     fmt: FormatOpt = Format.table,
     *,
+    scope: dict[str, Any],
     engine: EngineOptions,
 ) -> None:
     """The installed base at one date, by vendor (or other keys)."""
     from devicepark import answers
 
-    q = BaseQuestion.parse(as_of, by, unit, lookback_days, include_m2m)
+    q = BaseQuestion.parse(as_of, by, unit, **scope)
     keys, unit = list(q.by), q.unit
     _, con, tables = open_store(store, engine)
     a = answers.base(con, tables, q)
@@ -111,6 +110,7 @@ def base(
 
 
 @with_engine
+@with_scope
 def series(
     store: StoreOpt,
     d1: FromOpt,
@@ -118,16 +118,15 @@ def series(
     every: EveryOpt = "day",
     by: ByOpt = "vendor",
     unit: UnitOpt = "lines",
-    lookback_days: LookbackOpt = 30,
-    include_m2m: M2mOpt = False,
     fmt: FormatOpt = Format.table,
     *,
+    scope: dict[str, Any],
     engine: EngineOptions,
 ) -> None:
     """The installed base on every day, each Sunday or each month's last day of a period."""
     from devicepark import answers
 
-    q = SeriesQuestion.parse(d1, d2, every, by, unit, lookback_days, include_m2m)
+    q = SeriesQuestion.parse(d1, d2, every, by, unit, **scope)
     keys, unit = list(q.by), q.unit
     _, con, tables = open_store(store, engine)
     a = answers.series(con, tables, q)
@@ -168,21 +167,21 @@ def series(
 
 
 @with_engine
+@with_scope
 def switches(
     store: StoreOpt,
     d1: FromOpt,
     d2: ToOpt,
     by: Annotated[str, typer.Option("--by", help="vendor or brand.")] = "vendor",
-    lookback_days: LookbackOpt = 30,
-    include_m2m: M2mOpt = False,
     fmt: FormatOpt = Format.table,
     *,
+    scope: dict[str, Any],
     engine: EngineOptions,
 ) -> None:
     """Switching flows between two dates, and per vendor: gained, lost, kept, loyalty."""
     from devicepark import answers
 
-    q = SwitchesQuestion.parse(d1, d2, by, lookback_days, include_m2m)
+    q = SwitchesQuestion.parse(d1, d2, by, **scope)
     key = q.by
     _, con, tables = open_store(store, engine)
     a = answers.switches(con, tables, q)
@@ -217,6 +216,7 @@ def switches(
 
 
 @with_engine
+@with_scope
 def adds(
     store: StoreOpt,
     d1: FromOpt,
@@ -229,16 +229,15 @@ def adds(
             "--all-changes", help="Count every change of handset, not only entries into a vendor."
         ),
     ] = False,
-    lookback_days: LookbackOpt = 30,
-    include_m2m: M2mOpt = False,
     fmt: FormatOpt = Format.table,
     *,
+    scope: dict[str, Any],
     engine: EngineOptions,
 ) -> None:
     """Daily gross adds: lines whose device changed to the vendor."""
     from devicepark import answers
 
-    q = AddsQuestion.parse(d1, d2, vendor, by, changes, lookback_days, include_m2m)
+    q = AddsQuestion.parse(d1, d2, vendor, by, changes, **scope)
     keys = list(q.by)
     _, con, tables = open_store(store, engine)
     a = answers.adds(con, tables, q)
@@ -264,6 +263,7 @@ def adds(
 
 
 @with_engine
+@with_scope
 def milestones(
     store: StoreOpt,
     vendor: VendorOpt,
@@ -277,13 +277,12 @@ def milestones(
     d2: Annotated[
         str | None, typer.Option("--to", help="Last date (default: end of data).")
     ] = None,
-    lookback_days: LookbackOpt = 30,
-    include_m2m: M2mOpt = False,
     fmt: FormatOpt = Format.table,
     every: Annotated[
         int | None, typer.Option("--every", hidden=True, help="Deprecated name of --step.")
     ] = None,
     *,
+    scope: dict[str, Any],
     engine: EngineOptions,
 ) -> None:
     """When the vendor crossed each round threshold, and when it should cross the next."""
@@ -292,7 +291,7 @@ def milestones(
     if every is not None:  # the former name of --step (--every is a period in series)
         err.print("warning: milestones --every is deprecated; use --step")
         step = every
-    q = MilestonesQuestion.parse(vendor, step, threshold, d1, d2, lookback_days, include_m2m)
+    q = MilestonesQuestion.parse(vendor, step, threshold, d1, d2, **scope)
     _, con, tables = open_store(store, engine)
     a = answers.milestones(con, tables, q)
     if fmt == Format.json:
