@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import Query
 
 from devicepark.api.errors import ERROR_SCHEMA
+from devicepark.base.common import BY_KEYS
 from devicepark.questions import MAX_LOOKBACK_DAYS
 
 MAX_POINTS = 4000  # a series, adds or milestones request spans at most this many days' points
@@ -32,10 +33,7 @@ From = Annotated[
 To = Annotated[
     str, Query(alias="to", description="Last date (YYYY-MM-DD).", json_schema_extra=DATE)
 ]
-BY_HELP = (
-    "Comma list among vendor, brand, model, device_type, operator_brand, segment, plan, "
-    "region, device_age."
-)
+BY_HELP = f"Comma list among {', '.join(BY_KEYS)}."
 By = Annotated[str, Query(description=BY_HELP)]
 Unit = Annotated[str, Query(description="lines, customers or handsets.")]
 Lookback = Annotated[
