@@ -44,6 +44,7 @@ MODULES = (
     "publish",  # report, announce
     "market",  # market import|compare, claim check
     "serve",  # serve
+    "sql",  # sql
 )
 
 for _name in MODULES:

@@ -2,5 +2,15 @@
 
 from devicepark.store.engine import Tables, connect, open_tables, table
 from devicepark.store.store import Store, StoreConfig, Transaction
+from devicepark.store.views import bind_views
 
-__all__ = ["Store", "StoreConfig", "Tables", "Transaction", "connect", "open_tables", "table"]
+__all__ = [
+    "Store",
+    "StoreConfig",
+    "Tables",
+    "Transaction",
+    "bind_views",
+    "connect",
+    "open_tables",
+    "table",
+]
