@@ -90,3 +90,25 @@ def test_every_is_a_period_wherever_it_is_visible() -> None:
 def test_by_help_lists_the_keys_of_the_code() -> None:
     help_text = options(commands()["base"])["--by"][0]
     assert all(key in help_text for key in BY_KEYS)
+
+
+def test_help_speaks_words_not_python_types() -> None:
+    from typer.testing import CliRunner
+
+    runner = CliRunner()
+    for name in commands():
+        r = runner.invoke(app, [*name.split(), "--help"], env={"COLUMNS": "120"})
+        assert r.exit_code == 0, name
+        for python_type in ("<bool>", "<str>", "<int>", "<float>", "<path>", "list[", "<Path"):
+            assert python_type not in r.stdout, f"{name}: {python_type}"
+    serve = runner.invoke(app, ["serve", "--help"], env={"COLUMNS": "120"}).stdout
+    assert "DEVICEPARK_API_TOKEN" in serve
+
+
+def test_version() -> None:
+    from typer.testing import CliRunner
+
+    from devicepark import __version__
+
+    r = CliRunner().invoke(app, ["--version"])
+    assert r.exit_code == 0 and r.stdout == f"devicepark {__version__}\n"

@@ -8,6 +8,7 @@ import functools
 import inspect
 import io
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from enum import StrEnum
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar, cast
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
@@ -22,6 +24,28 @@ from rich.table import Table as RichTable
 from devicepark.base.common import BY_KEYS, UNITS
 from devicepark.jsonout import dumps
 from devicepark.questions import CLI, EngineOptions
+
+# Help speaks in words, not Python types: "--as-of TEXT", "--lines PATH...", and nothing after a
+# flag (typer shows "<bool>", "<list[Path]>"); an option's own metavar wins. typer is pinned
+# below its next major version, whose help we check in tests/test_cli_options.py.
+_WORDS = {"str": "TEXT", "int": "INTEGER", "float": "NUMBER", "path": "PATH", "bool": None}
+
+
+def _help_type(self: Any, ctx: Any) -> str | None:
+    if getattr(self, "metavar", None) is not None:
+        return str(self.metavar)
+    if getattr(self, "is_flag", False):
+        return None
+    label = str(self.display_type(ctx)).strip("<>")
+    many = label.startswith("list[") and label.endswith("]")
+    inner = label[5:-1] if many else label
+    first = inner.split(" ")[0]
+    word = _WORDS.get(first.lower(), first)
+    return None if word is None else word + ("..." if many else "")
+
+
+typer.core.TyperOption.display_type_rich = _help_type  # type: ignore[method-assign]
+typer.core.TyperArgument.display_type_rich = _help_type  # type: ignore[method-assign]
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -172,18 +196,52 @@ def print_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = No
     sys.stdout.write(buf.getvalue())
 
 
+_ATOMIC = re.compile(r"[-+0-9.,:/ %]*")  # a number, share or date: printed whole or not at all
+
+
 def print_table(
     rows: Sequence[dict[str, Any]],
     columns: Sequence[str],
     title: str | None = None,
     right: Sequence[str] = (),
+    drop: Sequence[str] | None = None,
 ) -> None:
+    """A table that fits the terminal without cutting a number or a date: headers wrap at
+    underscores, text wraps inside its column, and when even that is too wide the rightmost
+    measures are left out (``drop`` names them in the order to leave out; by default from the
+    right, keeping the first) and named on stderr."""
+    cells = [["" if row.get(c) is None else str(row.get(c)) for c in columns] for row in rows]
+    atomic, need = [], []
+    for i, c in enumerate(columns):
+        values = [r[i] for r in cells]
+        whole = c in right or all(_ATOMIC.fullmatch(v) for v in values)
+        widest = max((len(v) for v in values), default=0)
+        atomic.append(whole)
+        word = max((len(w) for w in c.split("_")), default=1)  # headers wrap at underscores
+        need.append(max(widest, word) if whole else min(max(widest, word), 12))
+    keep = list(range(len(columns)))
+    # Too wide: leave out measures from the right (never a key column, never the first measure,
+    # so no two rows read alike); what still does not fit wraps.
+    if drop is None:
+        droppable = [i for i in reversed(keep) if columns[i] in right][:-1]
+    else:  # the caller's order of what matters least
+        droppable = [columns.index(c) for c in drop if c in columns]
+    while droppable and sum(need[i] + 3 for i in keep) + 1 > out.width:
+        keep.remove(droppable.pop(0))
     table = RichTable(title=title, show_lines=False)
-    for c in columns:
-        table.add_column(c, justify="right" if c in right else "left")
-    for row in rows:
-        table.add_row(*["" if row.get(c) is None else str(row.get(c)) for c in columns])
+    for i in keep:
+        justify: Any = "right" if columns[i] in right else "left"
+        header = columns[i] if len(columns[i]) <= need[i] else columns[i].replace("_", "\n")
+        least = need[i] if atomic[i] else min(need[i], 6)  # text may wrap down to 6 wide
+        table.add_column(
+            header, justify=justify, no_wrap=atomic[i], min_width=least, overflow="fold"
+        )
+    for r in cells:
+        table.add_row(*[r[i] for i in keep])
     out.print(table)
+    if len(keep) < len(columns):
+        hidden = ", ".join(columns[i] for i in range(len(columns)) if i not in keep)
+        err.print(f"(not shown, the terminal is too narrow: {hidden}; --format csv shows all)")
 
 
 def thousands(n: int | float | None) -> str:
@@ -243,3 +301,13 @@ def progress_bar(enabled: bool | None = None) -> Iterator[Callable[..., None]]:
             prog.update(task, completed=done if done is not None else 0, total=total)
 
         yield callback
+
+
+@contextlib.contextmanager
+def busy(stage: str) -> Iterator[None]:
+    """An indeterminate progress bar with the elapsed time while one long query runs (shown on a
+    terminal only, like ``progress_bar``)."""
+    with progress_bar() as cb:
+        cb(stage, 0, None)
+        yield
+        cb(stage, 1, 1)

@@ -33,6 +33,29 @@ app = typer.Typer(
     add_completion=False,
 )
 
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("devicepark")
+        except PackageNotFoundError:  # run from a source tree that is not installed
+            from devicepark import __version__ as number
+        sys.stdout.write(f"devicepark {number}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    show_version: bool = typer.Option(
+        False, "--version", help="Print the version and exit.", callback=_version, is_eager=True
+    ),
+) -> None:
+    """Count an operator's subscribers by handset vendor and model, privately."""
+
+
 # One module per command group; each exposes register(app).
 MODULES = (
     "identify",  # imei check, tac import, tac lookup

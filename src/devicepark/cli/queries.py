@@ -19,6 +19,7 @@ from devicepark.cli._common import (
     ToOpt,
     UnitOpt,
     VendorOpt,
+    busy,
     err,
     open_store,
     out,
@@ -80,7 +81,8 @@ def base(
     q = BaseQuestion.parse(as_of, by, unit, **scope)
     keys, unit = list(q.by), q.unit
     _, con, tables = open_store(store, engine)
-    a = answers.base(con, tables, q)
+    with busy("base"):
+        a = answers.base(con, tables, q)
     if fmt == Format.json:
         print_json(a)
         return
@@ -129,7 +131,8 @@ def series(
     q = SeriesQuestion.parse(d1, d2, every, by, unit, **scope)
     keys, unit = list(q.by), q.unit
     _, con, tables = open_store(store, engine)
-    a = answers.series(con, tables, q)
+    with busy("series"):
+        a = answers.series(con, tables, q)
     if fmt == Format.json:
         print_json(a)
         return
@@ -163,6 +166,7 @@ def series(
         ["date", "total_lines", "identified_lines", *keys, unit, "share", "share_of_identified"],
         title=f"Installed base, every {a['every']}",
         right=("total_lines", "identified_lines", unit, "share", "share_of_identified"),
+        drop=("share_of_identified", "identified_lines", "total_lines", "share"),
     )
 
 
@@ -184,7 +188,8 @@ def switches(
     q = SwitchesQuestion.parse(d1, d2, by, **scope)
     key = q.by
     _, con, tables = open_store(store, engine)
-    a = answers.switches(con, tables, q)
+    with busy("switches"):
+        a = answers.switches(con, tables, q)
     if fmt == Format.json:
         print_json(a)
         return
@@ -192,12 +197,6 @@ def switches(
     if fmt == Format.csv:
         print_csv(a["flows"], [fk, tk, "lines"])
         return
-    print_table(
-        [{**f, "lines": thousands(f["lines"])} for f in a["flows"]],
-        [fk, tk, "lines"],
-        title=f"Switches from {a['from']} to {a['to']}",
-        right=("lines",),
-    )
     print_table(
         [
             {
@@ -210,8 +209,14 @@ def switches(
             for s in a["summary"]
         ],
         [key, "gained", "lost", "kept", "loyalty"],
-        title="Summary",
+        title=f"Switches from {a['from']} to {a['to']}: per {key}",
         right=("gained", "lost", "kept", "loyalty"),
+    )
+    print_table(
+        [{**f, "lines": thousands(f["lines"])} for f in a["flows"]],
+        [fk, tk, "lines"],
+        title="Flows",
+        right=("lines",),
     )
 
 
@@ -240,7 +245,8 @@ def adds(
     q = AddsQuestion.parse(d1, d2, vendor, by, changes, **scope)
     keys = list(q.by)
     _, con, tables = open_store(store, engine)
-    a = answers.adds(con, tables, q)
+    with busy("adds"):
+        a = answers.adds(con, tables, q)
     if fmt == Format.json:
         print_json(a)
         return
@@ -293,7 +299,8 @@ def milestones(
         step = every
     q = MilestonesQuestion.parse(vendor, step, threshold, d1, d2, **scope)
     _, con, tables = open_store(store, engine)
-    a = answers.milestones(con, tables, q)
+    with busy("milestones"):
+        a = answers.milestones(con, tables, q)
     if fmt == Format.json:
         print_json(a)
         return

@@ -58,7 +58,8 @@ def serve(
     *,
     engine: EngineOptions,
 ) -> None:
-    """Serve the REST API (/v1/..., /openapi.json) and the live dashboard (/)."""
+    """Serve the REST API (/v1/..., /openapi.json) and the live dashboard (/). Clients send
+    the bearer token set in DEVICEPARK_API_TOKEN (required beyond this machine)."""
     from devicepark.store import Store
 
     token = os.environ.get(TOKEN_ENV) or None
