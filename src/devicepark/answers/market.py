@@ -11,6 +11,7 @@ from typing import Any
 import ibis
 
 from devicepark.answers.queries import base, series
+from devicepark.answers.vendors import resolve_vendors
 from devicepark.market.claim import check_claim
 from devicepark.market.claim import measure as measure_claim
 from devicepark.market.compare import compare as compare_point
@@ -38,7 +39,8 @@ def claim(con: ibis.BaseBackend, tables: Tables, q: ClaimQuestion) -> dict[str, 
         base(con, tables, BaseQuestion(q.as_of, ("vendor",), unit, q.scope))
         for unit in ("lines", "customers")
     )
-    measured = measure_claim(lines, customers, q.vendor)
+    (vendor,) = resolve_vendors(con, tables, [q.vendor])
+    measured = measure_claim(lines, customers, vendor)
     return check_claim(
-        q.vendor, q.as_of, q.count, measured, of=q.of, share=q.share, tolerance=q.tolerance
+        vendor, q.as_of, q.count, measured, of=q.of, share=q.share, tolerance=q.tolerance
     )

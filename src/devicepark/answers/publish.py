@@ -16,6 +16,7 @@ from typing import Any
 import ibis
 
 from devicepark.answers.queries import base, data_span, rows, series, switches
+from devicepark.answers.vendors import resolve_vendor, resolve_vendors, store_vendors
 from devicepark.base.milestones import crossings
 from devicepark.publish import locale
 from devicepark.publish.announce import round_figure
@@ -45,9 +46,7 @@ def operator_name(con: ibis.BaseBackend, tables: Tables, given: str | None, lang
 
 def catalog_vendors(con: ibis.BaseBackend, tables: Tables) -> list[str]:
     """The public domain of vendor names (the catalog's, plus Unknown), for noising."""
-    t = tables.catalog
-    names = {r["vendor"] for r in rows(con, t.select("vendor").distinct())}
-    return sorted({n for n in names if n} | {"Unknown"})
+    return store_vendors(con, tables)
 
 
 def series_every(start: dt.date, end: dt.date, noised: bool = False) -> str:
@@ -112,7 +111,8 @@ def report_data(
     age = base(con, tables, BaseQuestion(day, ("device_age",), "lines", scope))
     cb("base", 4, 6)
     counts = {g["vendor"]: g["lines"] for g in by_vendor["groups"]}
-    wanted = [v for v in q.vendors if counts.get(v)] or top_vendors(by_vendor, q.default_vendors)
+    asked = resolve_vendors(con, tables, q.vendors)
+    wanted = [v for v in asked if counts.get(v)] or top_vendors(by_vendor, q.default_vendors)
     marks = series_milestones(points, wanted, counts, q.threshold)
     cb("base", 5, 6)
     return ReportInput(
@@ -131,11 +131,15 @@ def report_data(
 def announce_data(
     con: ibis.BaseBackend, tables: Tables, q: AnnounceQuestion, noised: bool = False
 ) -> dict[str, Any]:
-    """``{"base", "operator", "vendors"}``: the base by vendor, the operator's name, and the
-    catalog's vendor names when the figure will be noised (else None)."""
+    """``{"vendor", "base", "operator", "vendors"}``: the vendor as the store spells it, the base
+    by vendor, the operator's name, and the catalog's vendor names when the figure will be
+    noised (else None)."""
+    known = store_vendors(con, tables)
+    vendor = resolve_vendor(q.vendor, known)
     answer = base(con, tables, BaseQuestion(q.as_of, ("vendor",), "lines", Scope(q.lookback_days)))
     return {
+        "vendor": vendor,
         "base": answer,
         "operator": operator_name(con, tables, q.operator, q.lang),
-        "vendors": catalog_vendors(con, tables) if noised else None,
+        "vendors": known if noised else None,
     }

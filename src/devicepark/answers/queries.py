@@ -10,6 +10,7 @@ from typing import Any
 import ibis
 from ibis.expr.types import Table
 
+from devicepark.answers.vendors import resolve_vendors
 from devicepark.base import adds as adds_q
 from devicepark.base import milestones as milestones_q
 from devicepark.base import switches as switches_q
@@ -65,10 +66,11 @@ def switches(con: ibis.BaseBackend, tables: Tables, q: SwitchesQuestion) -> dict
 def adds(con: ibis.BaseBackend, tables: Tables, q: AddsQuestion) -> dict[str, Any]:
     """``{"from", "to", "vendor", "by", "kind", "points": [{"date", "adds", "groups"}]}``."""
     keys = list(q.by)
+    vendor = resolve_vendors(con, tables, [q.vendor])[0] if q.vendor else None
     expr = adds_q.daily_adds(
-        tables, q.start, q.end, q.vendor, keys, q.scope.lookback_days, q.scope.include_m2m, q.kind
+        tables, q.start, q.end, vendor, keys, q.scope.lookback_days, q.scope.include_m2m, q.kind
     )
-    return adds_q.answer(rows(con, expr), q.start, q.end, q.vendor, keys, q.kind)
+    return adds_q.answer(rows(con, expr), q.start, q.end, vendor, keys, q.kind)
 
 
 def data_span(con: ibis.BaseBackend, tables: Tables) -> tuple[dt.date, dt.date] | None:
@@ -94,6 +96,7 @@ def milestones(
     date).
     """
     lookback = q.scope.lookback_days
+    (vendor,) = resolve_vendors(con, tables, [q.vendor])
     a, b = q.start, q.end
     if a is None or b is None:
         span = data_span(con, tables)
@@ -105,7 +108,7 @@ def milestones(
         if a <= b:
             check_points(a, b, "day", q.max_points)
     expr = series_rows(tables, a, b, "day", ["vendor"], "lines", lookback, q.scope.include_m2m)
-    expr = expr.filter((expr.level == "group") & (expr.vendor == q.vendor))
+    expr = expr.filter((expr.level == "group") & (expr.vendor == vendor))
     got = {r["date"]: int(r["lines"]) for r in rows(con, expr)}
     dates = point_dates(a, b, "day")
     counts = [got.get(d, 0) for d in dates]
@@ -117,4 +120,4 @@ def milestones(
         paths=paths,
         seed=seed,
     )
-    return {"vendor": q.vendor, "from": iso(a), "to": iso(b), **result}
+    return {"vendor": vendor, "from": iso(a), "to": iso(b), **result}

@@ -228,10 +228,13 @@ def print_table(
         droppable = [columns.index(c) for c in drop if c in columns]
     while droppable and sum(need[i] + 3 for i in keep) + 1 > out.width:
         keep.remove(droppable.pop(0))
+    roomy = sum(max(need[i], len(columns[i])) + 3 for i in keep) + 1 <= out.width
     table = RichTable(title=title, show_lines=False)
     for i in keep:
         justify: Any = "right" if columns[i] in right else "left"
-        header = columns[i] if len(columns[i]) <= need[i] else columns[i].replace("_", "\n")
+        header = (
+            columns[i] if roomy or len(columns[i]) <= need[i] else columns[i].replace("_", "\n")
+        )
         least = need[i] if atomic[i] else min(need[i], 6)  # text may wrap down to 6 wide
         table.add_column(
             header, justify=justify, no_wrap=atomic[i], min_width=least, overflow="fold"
@@ -311,3 +314,12 @@ def busy(stage: str) -> Iterator[None]:
         cb(stage, 0, None)
         yield
         cb(stage, 1, 1)
+
+
+def warn_dates(store: Any, *days: Any) -> None:
+    """Print one warning line on stderr when a date lies outside the store's data."""
+    from devicepark.answers.span import outside
+
+    message = outside(store, *days)
+    if message:
+        err.print(f"warning: {message}", markup=False)

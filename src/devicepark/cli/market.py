@@ -22,6 +22,7 @@ from devicepark.cli._common import (
     print_json,
     print_table,
     thousands,
+    warn_dates,
     with_engine,
     with_scope,
 )
@@ -44,14 +45,6 @@ def register(app: typer.Typer) -> None:
     claim = typer.Typer(help="Public claims: does the store support them?", no_args_is_help=True)
     claim.command("check")(check)
     app.add_typer(claim, name="claim")
-
-
-def _vendor(name: str) -> str:
-    try:
-        from devicepark.identify.vendors import vendor_of
-    except ImportError:
-        return name.strip()
-    return vendor_of(name) or name.strip()
 
 
 # -- market import ------------------------------------------------------------------------------
@@ -172,7 +165,8 @@ def compare(
 
     by_col = by.value if by else None
     q = CompareQuestion.parse(market, as_of, start, stop, every, by_col, **scope)
-    _, con, tables = open_store(store, engine)
+    st, con, tables = open_store(store, engine)
+    warn_dates(st, q.as_of, q.start, q.end)
     result = answers.compare(con, tables, q)
     points = [result] if q.as_of is not None else result["points"]
     if fmt is Format.json:
@@ -240,8 +234,9 @@ def check(
     """Whether the store supports a public claim; exit 0 whatever the verdict (it is a report)."""
     from devicepark import answers
 
-    q = ClaimQuestion.parse(_vendor(vendor), count, as_of, of, share, tolerance, **scope)
-    _, con, tables = open_store(store, engine)
+    q = ClaimQuestion.parse(vendor, count, as_of, of, share, tolerance, **scope)
+    st, con, tables = open_store(store, engine)
+    warn_dates(st, q.as_of)
     report = answers.claim(con, tables, q)
     if fmt is TableOrJson.json:
         print_json(report)

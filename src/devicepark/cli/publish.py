@@ -30,6 +30,7 @@ from devicepark.cli._common import (
     out,
     print_json,
     progress_bar,
+    warn_dates,
     with_engine,
 )
 from devicepark.errors import InputError
@@ -56,7 +57,34 @@ def _load_json(path: Path, option: str) -> dict[str, Any]:
         ) from None
     if not isinstance(data, dict):
         raise InputError("expected a JSON object", file=str(path), line=1)
+    _check_kind(data, path, option)
     return data
+
+
+# What each option takes: the JSON of one command, recognised by its contract's keys.
+_EXPECTED = {
+    "--campaign": ("devicepark campaign measure --format json", {"campaign", "effect", "daily"}),
+    "--market": (
+        "devicepark market compare --as-of D --format json",
+        {"market", "period", "vendors"},
+    ),
+}
+
+
+def _check_kind(data: dict[str, Any], path: Path, option: str) -> None:
+    """Refuse a file that is the JSON of another command, naming the command expected."""
+    command, keys = _EXPECTED[option]
+    if keys <= set(data):
+        return
+    if option == "--market" and {"market", "points"} <= set(data):
+        found = "a market comparison series (--from/--to); give one date with --as-of"
+    else:
+        found = next(
+            (f"the JSON of {other[0].split(' --')[0]}" for o, other in _EXPECTED.items()
+             if o != option and other[1] <= set(data)),
+            "not that JSON",
+        )  # fmt: skip
+    raise InputError(f"{option} takes the JSON of `{command}`; this is {found}", file=str(path))
 
 
 # -- report ---------------------------------------------------------------------------------------
@@ -126,6 +154,7 @@ def report(
     noise = privacy.Noise(epsilon) if epsilon is not None else None
     st, con, tables = open_store(store, engine)
     day = q.as_of
+    warn_dates(st, q.as_of, q.start)
     with progress_bar() as cb:
         data = answers.report_data(con, tables, q, progress=cb)
         data = dataclasses.replace(data, campaigns=campaigns, markets=markets)
@@ -176,6 +205,7 @@ def announce(
     q = AnnounceQuestion.parse(vendor, as_of, lookback_days, operator, lang.value)
     noise = privacy.Noise(epsilon) if epsilon is not None else None
     st, con, tables = open_store(store, engine)
+    warn_dates(st, q.as_of)
     got = answers.announce_data(con, tables, q, noised=noise is not None)
     base = got["base"]
     scale = None
@@ -185,7 +215,7 @@ def announce(
         scale = noise.spent[0].scale
     result = ann.announce(
         base,
-        q.vendor,
+        got["vendor"],
         lang=q.lang,
         operator=got["operator"],
         lookback_days=q.lookback_days,

@@ -28,6 +28,7 @@ from devicepark.cli._common import (
     print_json,
     print_table,
     thousands,
+    warn_dates,
     with_engine,
     with_scope,
 )
@@ -80,7 +81,8 @@ def base(
 
     q = BaseQuestion.parse(as_of, by, unit, **scope)
     keys, unit = list(q.by), q.unit
-    _, con, tables = open_store(store, engine)
+    st, con, tables = open_store(store, engine)
+    warn_dates(st, q.as_of)
     with busy("base"):
         a = answers.base(con, tables, q)
     if fmt == Format.json:
@@ -130,7 +132,8 @@ def series(
 
     q = SeriesQuestion.parse(d1, d2, every, by, unit, **scope)
     keys, unit = list(q.by), q.unit
-    _, con, tables = open_store(store, engine)
+    st, con, tables = open_store(store, engine)
+    warn_dates(st, q.start, q.end)
     with busy("series"):
         a = answers.series(con, tables, q)
     if fmt == Format.json:
@@ -187,7 +190,8 @@ def switches(
 
     q = SwitchesQuestion.parse(d1, d2, by, **scope)
     key = q.by
-    _, con, tables = open_store(store, engine)
+    st, con, tables = open_store(store, engine)
+    warn_dates(st, q.start, q.end)
     with busy("switches"):
         a = answers.switches(con, tables, q)
     if fmt == Format.json:
@@ -244,7 +248,8 @@ def adds(
 
     q = AddsQuestion.parse(d1, d2, vendor, by, changes, **scope)
     keys = list(q.by)
-    _, con, tables = open_store(store, engine)
+    st, con, tables = open_store(store, engine)
+    warn_dates(st, q.start, q.end)
     with busy("adds"):
         a = answers.adds(con, tables, q)
     if fmt == Format.json:
@@ -298,7 +303,8 @@ def milestones(
         err.print("warning: milestones --every is deprecated; use --step")
         step = every
     q = MilestonesQuestion.parse(vendor, step, threshold, d1, d2, **scope)
-    _, con, tables = open_store(store, engine)
+    st, con, tables = open_store(store, engine)
+    warn_dates(st, q.start, q.end)
     with busy("milestones"):
         a = answers.milestones(con, tables, q)
     if fmt == Format.json:
@@ -315,13 +321,17 @@ def milestones(
             {
                 **m,
                 "threshold": thousands(m["threshold"]),
+                # reached on the series' first day: crossed before the data, date unknown
+                "first_crossed": f"before {a['from']}"
+                if m["first_crossed"] == a["from"]
+                else m["first_crossed"],
                 "fell_back": "yes" if m["fell_back"] else "no",
                 "above_now": "yes" if m["above_now"] else "no",
             }
             for m in a["milestones"]
         ],
         ["threshold", "first_crossed", "fell_back", "last_fell_back", "above_now"],
-        title=f"{vendor}: {thousands(a['last_count'])} lines on {a['last_date']}",
+        title=f"{a['vendor']}: {thousands(a['last_count'])} lines on {a['last_date']}",
         right=("threshold",),
     )
     n = a["next"]
