@@ -31,7 +31,6 @@ from devicepark.errors import ConfigError
 MIN_DATE, MAX_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)  # date arithmetic stays in range
 MAX_LOOKBACK_DAYS = 3660  # ten years; also the largest tenure gap a store may have
 EVERY = ("day", "week", "month")
-ADDS_KINDS = ("entries", "changes")
 
 Names = Callable[[str], str]
 

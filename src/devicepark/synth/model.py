@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from devicepark.synth.catalog import HANDSET_VENDORS, MODULE_VENDORS, VENDORS, DeviceWorld
+from devicepark.synth.catalog import MODULE_VENDORS, VENDORS, DeviceWorld
 
 # -- groups of lines (a customer's lines all belong to one group) -----------------------------
 
@@ -284,5 +284,3 @@ class Mixes:
         pos = np.searchsorted(flat, key, side="right")
         return models[np.minimum(pos, len(models) - 1)]
 
-
-HANDSET_VENDOR_IDS = np.array([VENDORS.index(v) for v in HANDSET_VENDORS])

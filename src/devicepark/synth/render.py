@@ -56,16 +56,6 @@ def _pairs(values: np.ndarray, n_pairs: int) -> list[np.ndarray]:
     return out[::-1]
 
 
-def luhn_check_digits(body_digits: np.ndarray) -> np.ndarray:
-    """Vectorised ``luhn_check_digit`` over an (n, 14) digit matrix (the reference for
-    ``imei_ascii``'s table-driven version)."""
-    d = body_digits.astype(np.int64)
-    doubled = d[:, 1::2] * 2
-    doubled = np.where(doubled > 9, doubled - 9, doubled)
-    total = d[:, 0::2].sum(axis=1) + doubled.sum(axis=1)
-    return ((10 - total % 10) % 10).astype(np.uint8)
-
-
 def imei_ascii(body: np.ndarray) -> np.ndarray:
     """(n, 16) uint8: the 15 ASCII digits of each full IMEI (body + Luhn digit), then a spare."""
     pairs = _pairs(body, 7)
