@@ -22,28 +22,15 @@ from typer.testing import CliRunner
 from devicepark.cli.main import app
 
 DATA = Path(__file__).resolve().parent / "data" / "core"
+FILES = ("tac", "lines", "observations")  # each read from DATA / f"{kind}.csv"
 runner = CliRunner()
 
 
 @pytest.fixture
 def store(tmp_path: Path, key_env: str) -> Path:
     s = tmp_path / "store"
-    result = runner.invoke(
-        app,
-        [
-            "ingest",
-            "--store",
-            str(s),
-            "--tac",
-            str(DATA / "tac.csv"),
-            "--lines",
-            str(DATA / "lines.csv"),
-            "--observations",
-            str(DATA / "observations.csv"),
-            "--max-reject-rate",
-            "0.5",
-        ],
-    )
+    files = [arg for kind in FILES for arg in (f"--{kind}", str(DATA / f"{kind}.csv"))]
+    result = runner.invoke(app, ["ingest", "--store", str(s), *files, "--max-reject-rate", "0.5"])
     assert result.exit_code == 0, result.stderr
     return s
 

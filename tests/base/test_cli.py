@@ -53,10 +53,15 @@ def run(*args: str):
     return runner.invoke(app, list(args))
 
 
-def test_base_json_contract(store):
-    r = run("base", "--store", store, "--as-of", day(40).isoformat(), "--format", "json")
+def run_json(command: str, store: str, *args: str) -> dict:
+    """``command --store STORE ARGS --format json``, which must succeed: its answer."""
+    r = run(command, "--store", store, *args, "--format", "json")
     assert r.exit_code == 0, r.output
-    assert json.loads(r.stdout) == {
+    return json.loads(r.stdout)
+
+
+def test_base_json_contract(store):
+    assert run_json("base", store, "--as-of", day(40).isoformat()) == {
         "as_of": "2022-02-10",
         "by": ["vendor"],
         "unit": "lines",
@@ -70,19 +75,8 @@ def test_base_json_contract(store):
 
 
 def test_base_customers_csv_and_table(store):
-    r = run(
-        "base",
-        "--store",
-        store,
-        "--as-of",
-        "2022-02-10",
-        "--by",
-        "brand",
-        "--unit",
-        "customers",
-        "--format",
-        "csv",
-    )
+    args = ["--store", store, "--as-of", "2022-02-10", "--by", "brand", "--unit", "customers"]
+    r = run("base", *args, "--format", "csv")
     assert r.exit_code == 0, r.output
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     assert [(x["brand"], x["customers"]) for x in rows] == [
@@ -96,21 +90,7 @@ def test_base_customers_csv_and_table(store):
 
 
 def test_series_json(store):
-    r = run(
-        "series",
-        "--store",
-        store,
-        "--from",
-        "2022-02-06",
-        "--to",
-        "2022-02-13",
-        "--every",
-        "week",
-        "--format",
-        "json",
-    )
-    assert r.exit_code == 0, r.output
-    a = json.loads(r.stdout)
+    a = run_json("series", store, "--from", "2022-02-06", "--to", "2022-02-13", "--every", "week")
     assert (a["by"], a["every"]) == (["vendor"], "week")
     assert [p["date"] for p in a["points"]] == ["2022-02-06", "2022-02-13"]
     p = a["points"][0]  # day 36: L2 seen day 10 is still in force until day 39
@@ -119,21 +99,7 @@ def test_series_json(store):
 
 
 def test_switches_by_brand(store):
-    r = run(
-        "switches",
-        "--store",
-        store,
-        "--from",
-        "2022-01-11",
-        "--to",
-        "2022-02-10",
-        "--by",
-        "brand",
-        "--format",
-        "json",
-    )
-    assert r.exit_code == 0, r.output
-    a = json.loads(r.stdout)
+    a = run_json("switches", store, "--from", "2022-01-11", "--to", "2022-02-10", "--by", "brand")
     assert a["flows"] == [
         {"from_brand": "(not active)", "to_brand": "Apple", "lines": 1},
         {"from_brand": "Apple", "to_brand": "(unidentified)", "lines": 1},
@@ -145,46 +111,16 @@ def test_switches_by_brand(store):
 
 
 def test_adds(store):
-    r = run(
-        "adds",
-        "--store",
-        store,
-        "--from",
-        "2022-01-30",
-        "--to",
-        "2022-02-06",
-        "--vendor",
-        "Xiaomi",
-        "--by",
-        "operator_brand",
-        "--format",
-        "json",
-    )
-    assert r.exit_code == 0, r.output
-    a = json.loads(r.stdout)
+    window = ["--from", "2022-01-30", "--to", "2022-02-06"]
+    a = run_json("adds", store, *window, "--vendor", "Xiaomi", "--by", "operator_brand")
     assert len(a["points"]) == 8
     assert [(p["date"], p["adds"]) for p in a["points"] if p["adds"]] == [("2022-01-31", 1)]
     assert a["points"][1]["groups"] == [{"operator_brand": "Orange", "adds": 1}]
 
 
 def test_milestones(store):
-    r = run(
-        "milestones",
-        "--store",
-        store,
-        "--vendor",
-        "Xiaomi",
-        "--step",
-        "1",
-        "--format",
-        "json",
-        "--from",
-        "2022-01-01",
-        "--to",
-        "2022-02-10",
-    )
-    assert r.exit_code == 0, r.output
-    a = json.loads(r.stdout)
+    window = ["--from", "2022-01-01", "--to", "2022-02-10"]
+    a = run_json("milestones", store, "--vendor", "Xiaomi", "--step", "1", *window)
     assert [(m["threshold"], m["first_crossed"]) for m in a["milestones"]] == [
         (1, "2022-01-03"),
         (2, "2022-01-31"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from basekit import Fixture, Line, Obs, at, day, mem_tables, ref_base, ref_lines
+from basekit import Fixture, Line, Obs, answer_as_ref, at, day, mem_tables, ref_base, ref_lines
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -67,42 +67,24 @@ GAP = st.sampled_from([3, 7, 30])
 LOOKBACK = st.sampled_from([1, 4, 7, 30, 45])
 
 
-def as_ref(answer, by, unit):
-    res = {
-        "total_lines": answer["total_lines"],
-        "identified_lines": answer["identified_lines"],
-        "groups": {tuple(g[k] for k in by): g[unit] for g in answer["groups"]},
-    }
-    for extra in ("total_customers", "identified_customers", "identified_handsets"):
-        if extra in answer:
-            res[extra] = answer[extra]
-    return res
+def on_stores(**draws):
+    """A property over random stores: each example draws a store, a tenure gap, a lookback and
+    whether M2M lines count, plus the test's own ``draws``."""
+    return lambda test: SETTINGS(
+        given(fx=stores(), gap=GAP, lookback=LOOKBACK, m2m=st.booleans(), **draws)(test)
+    )
 
 
-@SETTINGS
-@given(
-    fx=stores(),
-    gap=GAP,
-    lookback=LOOKBACK,
-    by=BYS,
-    unit=UNITS,
-    m2m=st.booleans(),
-    d=st.integers(0, 75),
-)
+@on_stores(by=BYS, unit=UNITS, d=st.integers(0, 75))
 def test_base_equals_reference(backend, fx, gap, lookback, by, unit, m2m, d):
     tables = mem_tables(fx, backend, gap)
     a = answers.base(backend, tables, BaseQuestion.parse(day(d), by, unit, lookback, m2m))
-    assert as_ref(a, by, unit) == ref_base(fx, day(d), by, unit, lookback, m2m)
+    assert answer_as_ref(a, by, unit) == ref_base(fx, day(d), by, unit, lookback, m2m)
 
 
-@SETTINGS
-@given(
-    fx=stores(),
-    gap=GAP,
-    lookback=LOOKBACK,
+@on_stores(
     by=BYS,
     unit=UNITS,
-    m2m=st.booleans(),
     d1=st.integers(0, 40),
     span=st.integers(0, 40),
     every=st.sampled_from(["day", "week"]),
@@ -118,7 +100,7 @@ def test_series_point_equals_base(backend, fx, gap, lookback, by, unit, m2m, d1,
     assert [p["date"] for p in s["points"]] == [x.isoformat() for x in dates]
     for p in s["points"]:
         d = dt.date.fromisoformat(p["date"])
-        assert as_ref(p, by, unit) == ref_base(fx, d, by, unit, lookback, m2m), p["date"]
+        assert answer_as_ref(p, by, unit) == ref_base(fx, d, by, unit, lookback, m2m), p["date"]
 
 
 def states(fx, d, lookback, m2m):
@@ -131,15 +113,7 @@ def states(fx, d, lookback, m2m):
     }
 
 
-@SETTINGS
-@given(
-    fx=stores(),
-    gap=GAP,
-    lookback=LOOKBACK,
-    m2m=st.booleans(),
-    d1=st.integers(0, 50),
-    d2=st.integers(0, 70),
-)
+@on_stores(d1=st.integers(0, 50), d2=st.integers(0, 70))
 def test_switches_add_up_and_reconcile(backend, fx, gap, lookback, m2m, d1, d2):
     tables = mem_tables(fx, backend, gap)
     a = answers.switches(
@@ -193,15 +167,8 @@ def ref_adds(fx, d1, d2, lookback, m2m, kind="entries"):
     return out
 
 
-@SETTINGS
-@given(
-    fx=stores(),
-    gap=GAP,
-    lookback=LOOKBACK,
-    m2m=st.booleans(),
-    d1=st.integers(0, 40),
-    span=st.integers(0, 25),
-    kind=st.sampled_from(["entries", "changes"]),
+@on_stores(
+    d1=st.integers(0, 40), span=st.integers(0, 25), kind=st.sampled_from(["entries", "changes"])
 )
 def test_adds_match_definition(backend, fx, gap, lookback, m2m, d1, span, kind):
     tables = mem_tables(fx, backend, gap)

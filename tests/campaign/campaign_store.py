@@ -1,8 +1,10 @@
-"""Helpers for campaign tests: a hand-made store (lines, tenures, catalog written directly)."""
+"""Helpers for campaign tests: a hand-made store (lines, tenures, catalog written directly), and
+campaign files written from their keys."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,44 @@ from devicepark.store import Store
 from devicepark.store.schema import SCHEMAS
 
 D = dt.date
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "semaine-xiaomi-2022.toml"
+
+#: The top-level keys of a valid campaign: c1, Xiaomi at Orange, 3 to 9 February 2022 in Paris.
+CAMPAIGN: dict[str, object] = {
+    "id": "c1",
+    "vendor": "Xiaomi",
+    "timezone": "Europe/Paris",
+    "starts": D(2022, 2, 3),
+    "ends": D(2022, 2, 9),
+    "operator_brands": ["Orange"],
+}
+
+
+def toml_value(value: object) -> str:
+    """``value`` as TOML: strings quoted, booleans in lower case, dates and datetimes bare (as
+    ISO 8601), lists bracketed, numbers as Python writes them."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, dt.date):  # a datetime is a date too
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return repr(value)
+
+
+def toml(table: str | None = None, /, **keys: object) -> str:
+    """TOML text: the ``table`` line if given (``[[offers]]``, ``[audience]``...), then one
+    ``key = value`` line per key, in order."""
+    lines = [f"{key} = {toml_value(value)}" for key, value in keys.items()]
+    return "".join(f"{line}\n" for line in ([table] if table else []) + lines)
+
+
+def head(**changes: object) -> str:
+    """The top-level keys of ``CAMPAIGN`` as TOML, each of ``changes`` replacing a key in its
+    place or, if new, coming after them."""
+    return toml(**{**CAMPAIGN, **changes})
 
 
 def _table(name: str, rows: list[dict[str, Any]]) -> pa.Table:

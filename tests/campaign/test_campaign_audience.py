@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from campaign_store import pseudo
+from campaign_store import EXAMPLE, pseudo
 
 from devicepark import answers
 from devicepark.campaign.audience import assign, audience_counts, months_between
@@ -18,8 +18,6 @@ from devicepark.campaign.spec import load_campaign
 from devicepark.cli.main import main
 from devicepark.store import Store, connect, open_tables
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "examples" / "semaine-xiaomi-2022.toml"
 KEY = bytes.fromhex("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")
 
 
@@ -135,23 +133,18 @@ def test_months_between(first, day, months) -> None:
     assert months_between(first, day) == months
 
 
-def test_cli_audience_writes_pseudonyms_and_counts(tiny_store, tmp_path, key_env, capsys) -> None:
-    out_file = tmp_path / "aud.parquet"
+def audience_cli(store: Path, out: Path, *args: str) -> int:
+    """``campaign audience EXAMPLE --store STORE --out OUT ARGS``: its exit code."""
     with pytest.raises(SystemExit) as info:
         main(
-            [
-                "campaign",
-                "audience",
-                str(EXAMPLE),
-                "--store",
-                str(tiny_store),
-                "--out",
-                str(out_file),
-                "--format",
-                "json",
-            ]
+            ["campaign", "audience", str(EXAMPLE), "--store", str(store), "--out", str(out), *args]
         )
-    assert info.value.code in (0, None)
+    return info.value.code or 0
+
+
+def test_cli_audience_writes_pseudonyms_and_counts(tiny_store, tmp_path, key_env, capsys) -> None:
+    out_file = tmp_path / "aud.parquet"
+    assert audience_cli(tiny_store, out_file, "--format", "json") == 0
     data = json.loads(capsys.readouterr().out)
     table = pq.read_table(out_file)
     assert table.num_rows == 5 == data["lines"]
@@ -176,18 +169,6 @@ def test_cli_audience_writes_pseudonyms_and_counts(tiny_store, tmp_path, key_env
 
 def test_cli_audience_needs_a_key(tiny_store, tmp_path, monkeypatch, capsys) -> None:
     monkeypatch.delenv("DEVICEPARK_KEY", raising=False)
-    with pytest.raises(SystemExit) as info:
-        main(
-            [
-                "campaign",
-                "audience",
-                str(EXAMPLE),
-                "--store",
-                str(tiny_store),
-                "--out",
-                str(tmp_path / "a.parquet"),
-            ]
-        )
-    assert info.value.code == 2
+    assert audience_cli(tiny_store, tmp_path / "a.parquet") == 2
     assert "key" in capsys.readouterr().err
     assert not (tmp_path / "a.parquet").exists()

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from campaign_store import switching_store
+from campaign_store import EXAMPLE, switching_store
 
 from devicepark import answers
 from devicepark.campaign.measure import daily_frame
@@ -15,8 +15,6 @@ from devicepark.cli.main import main
 from devicepark.questions import MeasureQuestion
 from devicepark.store import Store, connect, open_tables
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "examples" / "semaine-xiaomi-2022.toml"
 KEYS = [
     "campaign",
     "vendor",

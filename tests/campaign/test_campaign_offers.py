@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from campaign_store import EXAMPLE, head, toml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,48 +16,32 @@ from devicepark.campaign.spec import load_campaign
 from devicepark.cli.main import main
 from devicepark.errors import ConfigError
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "examples" / "semaine-xiaomi-2022.toml"
 
-DST = """
-id = "dst"
-vendor = "Xiaomi"
-timezone = "Europe/Paris"
-starts = {starts}
-ends = {ends}
-operator_brands = ["Orange"]
-stack = {stack}
-
-[[offers]]
-model = "Redmi Note 11"
-list_price = 199.99
-discount_amount = 30
-channels = ["online"]
-
-[[offers]]
-model = "Redmi Note 11"
-list_price = 199.99
-discount_percent = 10
-
-[[phases]]
-name = "sunday"
-starts = {phase}
-ends = {phase}
-[[phases.offers]]
-model = "Xiaomi 11T Pro"
-list_price = 649.99
-discount_percent = 20
-[[phases.offers]]
-model = "redmi note 11"
-list_price = 199.99
-discount_amount = 40
-channels = ["store"]
-"""
+def instant(text: str) -> dt.date:
+    """A TOML date or local datetime, from its ISO text."""
+    return dt.datetime.fromisoformat(text) if "T" in text else dt.date.fromisoformat(text)
 
 
-def campaign(tmp_path: Path, starts: str, ends: str, phase: str, stack: str = "false"):
+def campaign(tmp_path: Path, starts: str, ends: str, phase: str, stack: bool = False):
+    """Two Redmi Note 11 offers (30 off online, 10 % everywhere) and a one-day phase that adds
+    the Xiaomi 11T Pro at 20 % and the Redmi Note 11 at 40 off in shops."""
+    redmi = {"model": "Redmi Note 11", "list_price": 199.99}
+    text = (
+        head(id="dst", starts=instant(starts), ends=instant(ends), stack=stack)
+        + toml("[[offers]]", **redmi, discount_amount=30, channels=["online"])
+        + toml("[[offers]]", **redmi, discount_percent=10)
+        + toml("[[phases]]", name="sunday", starts=instant(phase), ends=instant(phase))
+        + toml("[[phases.offers]]", model="Xiaomi 11T Pro", list_price=649.99, discount_percent=20)
+        + toml(
+            "[[phases.offers]]",
+            model="redmi note 11",  # written in another case: still the Redmi Note 11
+            list_price=199.99,
+            discount_amount=40,
+            channels=["store"],
+        )
+    )
     p = tmp_path / "c.toml"
-    p.write_text(DST.format(starts=starts, ends=ends, phase=phase, stack=stack), encoding="utf-8")
+    p.write_text(text, encoding="utf-8")
     return load_campaign(p)
 
 
@@ -157,7 +142,7 @@ def test_exclusive_datetime_end_in_the_repeated_hour(tmp_path) -> None:
 
 
 def test_stacking_adds_discounts_and_floors_at_zero(tmp_path) -> None:
-    c = campaign(tmp_path, "2022-03-26", "2022-03-28", "2022-03-27", stack="true")
+    c = campaign(tmp_path, "2022-03-26", "2022-03-28", "2022-03-27", stack=True)
     saturday = parse_at("2022-03-26T12:00", c.timezone)
     # online: 30 + 10 % of 199.99 (20.00) = 50 off
     assert offers_at(c, saturday, "online")["offers"][0]["price"] == 149.99

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from campaign_store import EXAMPLE
 
 from devicepark.campaign.spec import (
     Audience,
@@ -24,7 +25,6 @@ from devicepark.campaign.spec import (
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "docs" / "campaign.schema.json"
-EXAMPLE = ROOT / "examples" / "semaine-xiaomi-2022.toml"
 REGENERATE = (
     'python -c "from devicepark.campaign.spec import write_json_schema; write_json_schema()" '
     "(from the repository's root)"

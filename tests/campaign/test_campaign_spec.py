@@ -6,23 +6,14 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from campaign_store import EXAMPLE, D, head, toml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from devicepark.campaign.spec import check_campaign, load_campaign
 from devicepark.errors import ConfigError
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "examples" / "semaine-xiaomi-2022.toml"
-
-BASE = """
-id = "c1"
-vendor = "Xiaomi"
-timezone = "Europe/Paris"
-starts = 2022-02-03
-ends = 2022-02-09
-operator_brands = ["Orange"]
-"""
+BASE = head()
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -126,11 +117,7 @@ def test_ends_before_starts(tmp_path) -> None:
     errors_of(tmp_path, BASE.replace("ends = 2022-02-09", "ends = 2022-02-03T00:00:00"))
 
 
-OFFER = """
-[[offers]]
-model = "Redmi Note 11"
-list_price = 199.99
-"""
+OFFER = toml("[[offers]]", model="Redmi Note 11", list_price=199.99)
 
 
 @pytest.mark.parametrize(
@@ -193,26 +180,10 @@ def test_offer_channels_must_be_within_the_campaigns(tmp_path) -> None:
 def test_phase_rules_and_nested_key_paths(tmp_path) -> None:
     text = (
         BASE
-        + """
-[[phases]]
-name = "early"
-starts = 2022-02-01
-ends = 2022-02-04
-
-[[phases]]
-name = "late"
-starts = 2022-02-08
-ends = 2022-02-10
-colour = "blue"
-[[phases.offers]]
-model = "Xiaomi 11T Pro"
-list_price = 649.99
-discount_percent = 20
-[[phases.offers]]
-model = "Xiaomi 11T"
-list_price = 549.99
-discount_percent = 120
-"""
+        + toml("[[phases]]", name="early", starts=D(2022, 2, 1), ends=D(2022, 2, 4))
+        + toml("[[phases]]", name="late", starts=D(2022, 2, 8), ends=D(2022, 2, 10), colour="blue")
+        + toml("[[phases.offers]]", model="Xiaomi 11T Pro", list_price=649.99, discount_percent=20)
+        + toml("[[phases.offers]]", model="Xiaomi 11T", list_price=549.99, discount_percent=120)
     )
     msg = errors_of(tmp_path, text)
     assert "phases[0].starts: 2022-02-01T00:00:00+01:00 is before the campaign starts" in msg
@@ -255,15 +226,12 @@ stack = "yes"
 
 
 def test_audience_rules(tmp_path) -> None:
-    text = (
-        BASE
-        + """
-[audience]
-segments = ["consumer", "retail"]
-min_device_age_months = -3
-holdout_share = 1.5
-vip = true
-"""
+    text = BASE + toml(
+        "[audience]",
+        segments=["consumer", "retail"],
+        min_device_age_months=-3,
+        holdout_share=1.5,
+        vip=True,
     )
     msg = errors_of(tmp_path, text)
     assert "audience.segments: unknown value 'retail'" in msg
@@ -286,18 +254,20 @@ def test_models_not_in_catalog_are_warnings() -> None:
     assert check_campaign(c, ["Redmi Note 11", "Xiaomi 11T", "Xiaomi 11T Pro"]) == []
 
 
+def floats(low: float, high: float) -> st.SearchStrategy[float]:
+    return st.floats(min_value=low, max_value=high, allow_nan=False)
+
+
+def offer_file(tmp_path_factory, price: float, **discount: float) -> Path:
+    """A campaign file whose one offer, of model M at ``price``, has ``discount``."""
+    offer = toml("[[offers]]", model="M", list_price=price, **discount)
+    return write(tmp_path_factory.mktemp("h"), BASE + offer)
+
+
 @settings(max_examples=40)
-@given(
-    percent=st.floats(min_value=-50, max_value=150, allow_nan=False),
-    price=st.floats(min_value=0, max_value=2000, allow_nan=False),
-)
+@given(percent=floats(-50, 150), price=floats(0, 2000))
 def test_percent_rule_matches_open_interval(tmp_path_factory, percent, price) -> None:
-    tmp = tmp_path_factory.mktemp("h")
-    text = (
-        BASE + f'[[offers]]\nmodel = "M"\nlist_price = {price!r}\ndiscount_percent = {percent!r}\n'
-    )
-    p = tmp / "c.toml"
-    p.write_text(text, encoding="utf-8")
+    p = offer_file(tmp_path_factory, price, discount_percent=percent)
     if 0 < percent < 100:
         offer = load_campaign(p).offers[0]
         assert 0 <= offer.price <= price + 0.005  # rounded to cents
@@ -307,16 +277,9 @@ def test_percent_rule_matches_open_interval(tmp_path_factory, percent, price) ->
 
 
 @settings(max_examples=40)
-@given(
-    amount=st.floats(min_value=-10, max_value=500, allow_nan=False),
-    price=st.floats(min_value=0, max_value=400, allow_nan=False),
-)
+@given(amount=floats(-10, 500), price=floats(0, 400))
 def test_amount_never_takes_the_price_below_zero(tmp_path_factory, amount, price) -> None:
-    tmp = tmp_path_factory.mktemp("h")
-    p = tmp / "c.toml"
-    p.write_text(
-        BASE + f'[[offers]]\nmodel = "M"\nlist_price = {price!r}\ndiscount_amount = {amount!r}\n'
-    )
+    p = offer_file(tmp_path_factory, price, discount_amount=amount)
     if 0 < amount <= price:
         assert load_campaign(p).offers[0].price >= 0
     else:
@@ -326,35 +289,13 @@ def test_amount_never_takes_the_price_below_zero(tmp_path_factory, amount, price
 
 # -- the pydantic models keep every message and its place ----------------------------------------
 
-ORDER = """
-id = "c1"
-vendor = "Xiaomi"
-timezone = "Europe/Paris"
-starts = 2022-02-03
-ends = 2022-02-09
-operator_brands = []
-stack = "yes"
-budget = 1000
-
-[[offers]]
-list_price = -1
-colour = "red"
-
-[[phases]]
-name = "late"
-starts = 2022-02-12
-ends = 2022-02-11
-
-[[phases]]
-name = "late"
-starts = 2022-02-01
-ends = 2022-01-31
-[[phases.offers]]
-model = "X"
-list_price = 10
-discount_amount = 20
-channels = ["fax"]
-"""
+ORDER = (
+    head(operator_brands=[], stack="yes", budget=1000)
+    + toml("[[offers]]", list_price=-1, colour="red")
+    + toml("[[phases]]", name="late", starts=D(2022, 2, 12), ends=D(2022, 2, 11))
+    + toml("[[phases]]", name="late", starts=D(2022, 2, 1), ends=D(2022, 1, 31))
+    + toml("[[phases.offers]]", model="X", list_price=10, discount_amount=20, channels=["fax"])
+)
 
 WINDOW = "within the campaign window [2022-02-03T00:00:00+01:00, 2022-02-10T00:00:00+01:00)"
 

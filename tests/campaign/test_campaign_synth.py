@@ -6,11 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from campaign_store import EXAMPLE
 
 from devicepark.cli.main import main
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "examples" / "semaine-xiaomi-2022.toml"
 LINES = 200_000
 
 

@@ -26,18 +26,14 @@ ROOT = HERE.parents[1]
 KEY = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
 TOKEN = "golden-token-0123456789abcdef0123456789"
 UPDATE = os.environ.get("DEVICEPARK_UPDATE_GOLDEN") == "1"
-MARKET = """period,vendor,share,source
-2022-01,Apple,30,Test survey
-2022-01,Samsung,33,Test survey
-2022-01,Xiaomi,20,Test survey
-2022-01,Huawei,7,Test survey
-2022-01,Oppo,5,Test survey
-2022-02,Apple,31,Test survey
-2022-02,Samsung,32,Test survey
-2022-02,Xiaomi,21,Test survey
-2022-02,Huawei,6,Test survey
-2022-02,Oppo,5,Test survey
-"""
+# The market survey: each period's shares of these vendors, in this order.
+MARKET_VENDORS = ("Apple", "Samsung", "Xiaomi", "Huawei", "Oppo")
+MARKET_SHARES = {"2022-01": (30, 33, 20, 7, 5), "2022-02": (31, 32, 21, 6, 5)}
+MARKET = "period,vendor,share,source\n" + "".join(
+    f"{period},{vendor},{share},Test survey\n"
+    for period, shares in MARKET_SHARES.items()
+    for vendor, share in zip(MARKET_VENDORS, shares, strict=True)
+)
 
 
 def run(*args: str, ok: bool = True) -> bytes:

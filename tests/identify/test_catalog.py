@@ -9,6 +9,7 @@ import pyarrow.compute as pc
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from identifykit import unknown_row
 
 from devicepark.errors import InputError
 from devicepark.identify.catalog import detect_layout, lookup, read_catalog
@@ -16,12 +17,8 @@ from devicepark.store.schema import CATALOG
 
 # -- GSMA exports, as the three releases name their columns -----------------------------------
 
-GSMA17 = [
-    "TAC",
-    "Marketing Name",
-    "Internal Model Name",
-    "Manufacturer",
-    "Bands",
+# The columns the 17- and 20-column releases share, in their order, after their Bands column(s).
+GSMA_COMMON = [
     "Allocation Date",
     "Country Code",
     "Fixed Code",
@@ -35,6 +32,7 @@ GSMA17 = [
     "WLAN",
     "Device Type",
 ]
+GSMA17 = ["TAC", "Marketing Name", "Internal Model Name", "Manufacturer", "Bands", *GSMA_COMMON]
 GSMA20 = [
     "TAC",
     "Marketing Name",
@@ -43,18 +41,7 @@ GSMA20 = [
     "Bands",
     "5G Bands",
     "LPWAN",
-    "Allocation Date",
-    "Country Code",
-    "Fixed Code",
-    "Manufacturer Code",
-    "Radio Interface",
-    "Brand Name",
-    "Model Name",
-    "Operating System",
-    "NFC",
-    "Bluetooth",
-    "WLAN",
-    "Device Type",
+    *GSMA_COMMON,
     "Removable UICC",
 ]
 # The 25-column release adds SIM columns and, here, moves columns around: names, not positions.
@@ -325,15 +312,7 @@ def test_lookup(tmp_path: Path) -> None:
         "manufacturer_raw": "HMD Global Oy",
         "brand_raw": "Nokia",
     }
-    assert rows[1] == {
-        "tac": "99999999",
-        "vendor": "Unknown",
-        "brand": "Unknown",
-        "model": "Unknown",
-        "device_type": "other",
-        "manufacturer_raw": None,
-        "brand_raw": None,
-    }
+    assert rows[1] == unknown_row("99999999")
     assert rows[2]["vendor"] == "Xiaomi"
     with pytest.raises(InputError):
         lookup(table, ["1234"])

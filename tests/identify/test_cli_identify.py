@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from identifykit import unknown_row
 from typer.testing import CliRunner
 
 from devicepark.cli.main import app, main
@@ -87,15 +88,7 @@ def test_tac_import_and_lookup(tmp_path: Path) -> None:
         "manufacturer_raw": "Xiaomi Communications Co Ltd",
         "brand_raw": "Redmi",
     }
-    assert rows[1] == {
-        "tac": "00000001",
-        "vendor": "Unknown",
-        "brand": "Unknown",
-        "model": "Unknown",
-        "device_type": "other",
-        "manufacturer_raw": None,
-        "brand_raw": None,
-    }
+    assert rows[1] == unknown_row("00000001")
     assert (rows[2]["vendor"], rows[2]["device_type"]) == ("Samsung", "tablet")
     table = runner.invoke(app, ["tac", "import", str(path), "--store", str(store)])
     assert table.exit_code == 0

@@ -77,6 +77,9 @@ def test_statcounter_unknown_names_and_merged_columns_are_reported(shared_data) 
     assert "Mobicel" in market.vendors  # kept under its raw name
 
 
+LONG = "period,vendor,share\n"  # the header of a long CSV
+
+
 def write(tmp_path: Path, text: str, name: str = "m.csv") -> Path:
     p = tmp_path / name
     p.write_text(text, encoding="utf-8")
@@ -106,7 +109,7 @@ def test_long_percent_quarters_sum_warning_and_sources(tmp_path: Path) -> None:
 def test_long_fractions_and_merged_names(tmp_path: Path) -> None:
     p = write(
         tmp_path,
-        "period,vendor,share\n2022-01,Xiaomi,0.2\n2022-01,Redmi,0.05\n"
+        LONG + "2022-01,Xiaomi,0.2\n2022-01,Redmi,0.05\n"
         "2022-01,Apple,0.5\n2022-01,Unknown,0.1\n2022-01,Other,0.15\n",
     )
     aliases = {"xiaomi": "Xiaomi", "redmi": "Xiaomi", "apple": "Apple"}
@@ -122,16 +125,16 @@ def test_long_fractions_and_merged_names(tmp_path: Path) -> None:
     ("text", "line", "column", "words"),
     [
         ("period,vendor\n2022-01,Apple\n", 1, "share", "missing required column"),
-        ("period,vendor,share\n2022-01,Apple,40\n2022-13,Samsung,30\n", 3, "period", "month"),
-        ("period,vendor,share\n2022-01,Apple,forty\n", 2, "share", "expected a share"),
-        ("period,vendor,share\n2022-01,Apple,-4\n", 2, "share", ">= 0"),
-        ("period,vendor,share\n2022-01,Apple,140\n", 2, "share", "above 100"),
-        ("period,vendor,share\n2022-01,Apple,40\n2022-01,apple,30\n", 3, "vendor", "second share"),
-        ("period,vendor,share\n2022-01,Apple\n", 2, None, "expected 3 fields"),
+        (LONG + "2022-01,Apple,40\n2022-13,Samsung,30\n", 3, "period", "month"),
+        (LONG + "2022-01,Apple,forty\n", 2, "share", "expected a share"),
+        (LONG + "2022-01,Apple,-4\n", 2, "share", ">= 0"),
+        (LONG + "2022-01,Apple,140\n", 2, "share", "above 100"),
+        (LONG + "2022-01,Apple,40\n2022-01,apple,30\n", 3, "vendor", "second share"),
+        (LONG + "2022-01,Apple\n", 2, None, "expected 3 fields"),
         ('"Date","Apple"\n2022-01,40\n2022-01,41\n', 3, "Date", "appears twice"),
         ("when,who\n2022-01,Apple\n", 1, "when", "no market layout"),
         ("", 1, None, "empty file"),
-        ('period,vendor,share\n2022-01,"Apple,40\n2022-01,Samsung,30\n', 3, None, "unclosed quote"),
+        (LONG + '2022-01,"Apple,40\n2022-01,Samsung,30\n', 3, None, "unclosed quote"),
     ],
 )
 def test_malformed_files_name_file_line_and_column(tmp_path, text, line, column, words) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from publish_samples import base_dict
 
 from devicepark.errors import DeviceparkError
 from devicepark.publish.announce import ROUND_FIGURES, announce, dp_margin, round_figure
@@ -13,22 +14,10 @@ NNBSP, NBSP = "\u202f", "\u00a0"
 
 
 def _base(xiaomi: int, total: int, others: tuple[int, ...] = (5_000_000,)) -> dict:
-    groups = [{"vendor": "Xiaomi", "lines": xiaomi}] + [
-        {"vendor": f"V{k}", "lines": n} for k, n in enumerate(others)
-    ]
-    identified = sum(g["lines"] for g in groups)
-    total = max(total, identified)
-    for g in groups:
-        g["share"] = g["lines"] / total
-        g["share_of_identified"] = g["lines"] / identified
-    return {
-        "as_of": "2022-02-03",
-        "by": ["vendor"],
-        "unit": "lines",
-        "total_lines": total,
-        "identified_lines": identified,
-        "groups": groups,
-    }
+    """A base by vendor: Xiaomi's lines and other vendors' (V0, V1...) of ``total`` lines, or of
+    their sum if more."""
+    counts = {"Xiaomi": xiaomi, **{f"V{k}": n for k, n in enumerate(others)}}
+    return base_dict(counts, max(total, sum(counts.values())))
 
 
 def test_seed_figures_fr():

@@ -115,15 +115,18 @@ def test_campaign_verdict_and_wording_in_both_languages():
 
 # -- switching ------------------------------------------------------------------------------------
 
-FLOWS = [
-    {"from_vendor": "Samsung", "to_vendor": "Xiaomi", "lines": 1200},
-    {"from_vendor": "Apple", "to_vendor": "Xiaomi", "lines": 310},
-    {"from_vendor": "Samsung", "to_vendor": "Apple", "lines": 900},
-    {"from_vendor": "Apple", "to_vendor": "Samsung", "lines": 37},
-    {"from_vendor": "(not active)", "to_vendor": "Apple", "lines": 800},
-    {"from_vendor": "Apple", "to_vendor": "(not active)", "lines": 13},
-    {"from_vendor": "Xiaomi", "to_vendor": "Apple", "lines": None, "suppressed": True},
-    {"from_vendor": "Apple", "to_vendor": "Apple", "lines": 39000},
+FLOWS = [  # (from, to, lines): a flow of no lines is hidden by disclosure control
+    {"from_vendor": a, "to_vendor": b, "lines": n} | ({"suppressed": True} if n is None else {})
+    for a, b, n in [
+        ("Samsung", "Xiaomi", 1200),
+        ("Apple", "Xiaomi", 310),
+        ("Samsung", "Apple", 900),
+        ("Apple", "Samsung", 37),
+        ("(not active)", "Apple", 800),
+        ("Apple", "(not active)", 13),
+        ("Xiaomi", "Apple", None),
+        ("Apple", "Apple", 39000),
+    ]
 ]
 ORDER = ["Apple", "Samsung", "Xiaomi", "Autres", "(not active)", "(unidentified)"]
 

@@ -182,31 +182,28 @@ def test_report_with_differential_privacy(report_input):
     assert "ε = 0,50 pour ce rapport, 2,50 au total" in _parse(page).text
 
 
+# (vendor, base_share, market_share, index, gap_lines) of the market comparison
+_MARKET_VENDORS = [
+    ("Apple", 0.4277, 0.38, 112.6, -4_600),
+    ("Samsung", 0.3745, 0.30, 124.8, 1),
+    ("Xiaomi", 0.1038, 0.21, 49.4, 1),
+    ("Google", 0.0153, 0.0004, 3825.0, 1),
+    ("Oppo", 0.0229, 0.05, 45.7, 1),
+    ("Nokia", 0.00008, 0.01, 0.8, 957),
+    ("Unknown", 0.0016, 0.02, 7.8, 1),
+    ("Other", 0.0, 0.0296, 0.0, 1),
+]
+
+
 def _market(name: str = "statcounter-fr", period: str = "2022-02", **extra) -> dict:
+    keys = ("vendor", "base_share", "market_share", "index", "gap_lines")
     return {
         "as_of": "2022-02-03",
         "market": name,
         "period": period,
-        "vendors": [
-            {"vendor": "Apple", "base_share": 0.4277, "market_share": 0.38, "index": 112.6,
-             "gap_lines": -4_600},
-            {"vendor": "Samsung", "base_share": 0.3745, "market_share": 0.30, "index": 124.8,
-             "gap_lines": 1},
-            {"vendor": "Xiaomi", "base_share": 0.1038, "market_share": 0.21, "index": 49.4,
-             "gap_lines": 1},
-            {"vendor": "Google", "base_share": 0.0153, "market_share": 0.0004, "index": 3825.0,
-             "gap_lines": 1},
-            {"vendor": "Oppo", "base_share": 0.0229, "market_share": 0.05, "index": 45.7,
-             "gap_lines": 1},
-            {"vendor": "Nokia", "base_share": 0.00008, "market_share": 0.01, "index": 0.8,
-             "gap_lines": 957},
-            {"vendor": "Unknown", "base_share": 0.0016, "market_share": 0.02, "index": 7.8,
-             "gap_lines": 1},
-            {"vendor": "Other", "base_share": 0.0, "market_share": 0.0296, "index": 0.0,
-             "gap_lines": 1},
-        ],
+        "vendors": [dict(zip(keys, row, strict=True)) for row in _MARKET_VENDORS],
         **extra,
-    }  # fmt: skip
+    }
 
 
 def _market_rows(page: str) -> dict[str, list[str]]:

@@ -8,6 +8,7 @@ import re
 import pandas as pd
 from synthkit import imei_body
 
+from devicepark.ingest.staging import LINE_COLUMNS
 from devicepark.synth import generate
 from devicepark.synth.sightings import DUPLICATE_FRACTION, IMEI_FORMS, TIME_FORMS
 
@@ -38,16 +39,7 @@ def test_gzip_is_deterministic_and_the_same_text(tmp_path):
 
 def test_lines_contract(small):
     lines = pd.read_csv(small.lines_path, dtype=str, keep_default_na=False)
-    assert list(lines.columns) == [
-        "line_id",
-        "customer_id",
-        "operator_brand",
-        "segment",
-        "plan",
-        "region",
-        "activated_on",
-        "terminated_on",
-    ]
+    assert list(lines.columns) == LINE_COLUMNS  # exactly what ingest reads
     assert len(lines) == 2500 and lines["line_id"].is_unique
     assert lines["line_id"].str.fullmatch(r"\+33[67][0-9]{8}").all()
     share = lines["operator_brand"].value_counts(normalize=True)

@@ -201,13 +201,19 @@ def _split(line: str, delimiter: str) -> list[str]:
     return next(csv.reader([line], delimiter=delimiter), [])
 
 
-def _find(names: list[str], wanted: Mapping[str, tuple[str, ...]]) -> dict[str, int]:
+def _columns(
+    names: list[str], wanted: Mapping[str, tuple[str, ...]], problem: str, path: str, no: int
+) -> dict[str, int]:
+    """Each ``wanted`` key's column: the first of its names the header has. InputError
+    ``problem`` if the header has neither a manufacturer nor a brand column (no vendor)."""
     found = {}
     for key, options in wanted.items():
         for option in options:
             if option in names:
                 found[key] = names.index(option)
                 break
+    if "manufacturer" not in found and "brand" not in found:
+        raise InputError(problem, file=path, line=no)
     return found
 
 
@@ -225,21 +231,11 @@ def _layout(path: str, lines: list[str]) -> Layout:
                 cols = {"tac": names.index("tac"), "brand": first, "model": second}
                 return Layout("osmocom", delimiter, no, len(names), cols)
             if delimiter == "|" or "marketing name" in names and "brand name" in names:
-                cols = _find(names, _GSMA)
-                if "manufacturer" not in cols and "brand" not in cols:
-                    raise InputError(
-                        "GSMA header has neither 'Manufacturer' nor 'Brand Name'",
-                        file=path,
-                        line=no,
-                    )
+                problem = "GSMA header has neither 'Manufacturer' nor 'Brand Name'"
+                cols = _columns(names, _GSMA, problem, path, no)
                 return Layout(_GSMA_SIZES.get(len(names), "gsma"), delimiter, no, len(names), cols)
-            cols = _find(names, _OWN)
-            if "manufacturer" not in cols and "brand" not in cols:
-                raise InputError(
-                    "TAC catalog header has a 'tac' column but neither 'manufacturer' nor 'brand'",
-                    file=path,
-                    line=no,
-                )
+            problem = "TAC catalog header has a 'tac' column but neither 'manufacturer' nor 'brand'"
+            cols = _columns(names, _OWN, problem, path, no)
             return Layout("own", delimiter, no, len(names), cols)
     raise InputError(
         f"no TAC catalog header in the first {_HEADER_SCAN} lines: expected our CSV "

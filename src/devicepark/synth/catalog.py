@@ -48,55 +48,56 @@ HANDSET_VENDORS: tuple[str, ...] = VENDORS[: VENDORS.index("Unlisted") + 1]
 MODULE_VENDORS: tuple[str, ...] = VENDORS[VENDORS.index("Unlisted") + 1 :]
 UNLISTED = VENDORS.index("Unlisted")
 
-# manufacturer and os per vendor, as written in our catalog CSV
+# manufacturer and os per vendor, as written in our catalog CSV, and the prefix of the TACs
+# invented for it: Chinese-made brands under "86", the rest under "35"
 _MAKER = {
-    "Apple": ("Apple", "iOS"),
-    "Samsung": ("Samsung", "Android"),
-    "Xiaomi": ("Xiaomi", "Android"),
-    "Huawei": ("Huawei", "Android"),
-    "Honor": ("Honor", "Android"),
-    "OPPO": ("OPPO", "Android"),
-    "realme": ("realme", "Android"),
-    "OnePlus": ("OnePlus", "Android"),
-    "vivo": ("vivo", "Android"),
-    "Google": ("Google", "Android"),
-    "Motorola": ("Motorola", "Android"),
-    "Nokia": ("HMD Global Oy", "Android"),
-    "Sony": ("Sony", "Android"),
-    "LG": ("LG", "Android"),
-    "Wiko": ("Wiko", "Android"),
-    "Crosscall": ("Crosscall", "Android"),
-    "Fairphone": ("Fairphone", "Android"),
-    "Doro": ("Doro", "Android"),
-    "Unlisted": ("(unlisted)", "Android"),
-    "Quectel": ("Quectel", None),
-    "Telit": ("Telit", None),
-    "Sierra Wireless": ("Sierra Wireless", None),
-    "u-blox": ("u-blox", None),
-    "Thales": ("Thales", None),
+    "Apple": ("Apple", "iOS", 35),
+    "Samsung": ("Samsung", "Android", 35),
+    "Xiaomi": ("Xiaomi", "Android", 86),
+    "Huawei": ("Huawei", "Android", 86),
+    "Honor": ("Honor", "Android", 86),
+    "OPPO": ("OPPO", "Android", 86),
+    "realme": ("realme", "Android", 86),
+    "OnePlus": ("OnePlus", "Android", 86),
+    "vivo": ("vivo", "Android", 86),
+    "Google": ("Google", "Android", 35),
+    "Motorola": ("Motorola", "Android", 35),
+    "Nokia": ("HMD Global Oy", "Android", 35),
+    "Sony": ("Sony", "Android", 35),
+    "LG": ("LG", "Android", 35),
+    "Wiko": ("Wiko", "Android", 35),
+    "Crosscall": ("Crosscall", "Android", 35),
+    "Fairphone": ("Fairphone", "Android", 35),
+    "Doro": ("Doro", "Android", 35),
+    "Unlisted": ("(unlisted)", "Android", 86),
+    "Quectel": ("Quectel", None, 86),
+    "Telit": ("Telit", None, 35),
+    "Sierra Wireless": ("Sierra Wireless", None, 35),
+    "u-blox": ("u-blox", None, 35),
+    "Thales": ("Thales", None, 35),
 }
 
 # (vendor, brand, model, release YYYY-MM, sales weight, device_type)
-# brand None means the vendor's own name. Weights are relative within a vendor.
+# Weights are relative within a vendor.
 _S, _T, _F, _M = "smartphone", "tablet", "feature phone", "module/IoT"
-_MODELS: tuple[tuple[str, str | None, str, str, float, str], ...] = (
-    ("Apple", None, "iPhone 7", "2016-09", 3, _S),
-    ("Apple", None, "iPhone 8", "2017-09", 3, _S),
-    ("Apple", None, "iPhone X", "2017-11", 2, _S),
-    ("Apple", None, "iPhone XR", "2018-10", 4, _S),
-    ("Apple", None, "iPhone XS", "2018-09", 2, _S),
-    ("Apple", None, "iPhone 11", "2019-09", 5, _S),
-    ("Apple", None, "iPhone 11 Pro", "2019-09", 2, _S),
-    ("Apple", None, "iPhone SE (2nd generation)", "2020-04", 3, _S),
-    ("Apple", None, "iPhone 12", "2020-10", 5, _S),
-    ("Apple", None, "iPhone 12 mini", "2020-11", 1.5, _S),
-    ("Apple", None, "iPhone 12 Pro", "2020-10", 2.5, _S),
-    ("Apple", None, "iPhone 13", "2021-09", 5, _S),
-    ("Apple", None, "iPhone 13 mini", "2021-09", 1.2, _S),
-    ("Apple", None, "iPhone 13 Pro", "2021-09", 2.5, _S),
-    ("Apple", None, "iPhone SE (3rd generation)", "2022-03", 1.5, _S),
-    ("Apple", None, "iPad (7th generation) Wi-Fi + Cellular", "2019-09", 0.5, _T),
-    ("Apple", None, "iPad Air (4th generation) Wi-Fi + Cellular", "2020-10", 0.4, _T),
+_MODELS: tuple[tuple[str, str, str, str, float, str], ...] = (
+    ("Apple", "Apple", "iPhone 7", "2016-09", 3, _S),
+    ("Apple", "Apple", "iPhone 8", "2017-09", 3, _S),
+    ("Apple", "Apple", "iPhone X", "2017-11", 2, _S),
+    ("Apple", "Apple", "iPhone XR", "2018-10", 4, _S),
+    ("Apple", "Apple", "iPhone XS", "2018-09", 2, _S),
+    ("Apple", "Apple", "iPhone 11", "2019-09", 5, _S),
+    ("Apple", "Apple", "iPhone 11 Pro", "2019-09", 2, _S),
+    ("Apple", "Apple", "iPhone SE (2nd generation)", "2020-04", 3, _S),
+    ("Apple", "Apple", "iPhone 12", "2020-10", 5, _S),
+    ("Apple", "Apple", "iPhone 12 mini", "2020-11", 1.5, _S),
+    ("Apple", "Apple", "iPhone 12 Pro", "2020-10", 2.5, _S),
+    ("Apple", "Apple", "iPhone 13", "2021-09", 5, _S),
+    ("Apple", "Apple", "iPhone 13 mini", "2021-09", 1.2, _S),
+    ("Apple", "Apple", "iPhone 13 Pro", "2021-09", 2.5, _S),
+    ("Apple", "Apple", "iPhone SE (3rd generation)", "2022-03", 1.5, _S),
+    ("Apple", "Apple", "iPad (7th generation) Wi-Fi + Cellular", "2019-09", 0.5, _T),
+    ("Apple", "Apple", "iPad Air (4th generation) Wi-Fi + Cellular", "2020-10", 0.4, _T),
     ("Samsung", "Samsung", "Galaxy S7", "2016-03", 3, _S),
     ("Samsung", "Samsung", "Galaxy S8", "2017-04", 3, _S),
     ("Samsung", "Samsung", "Galaxy S9", "2018-03", 3, _S),
@@ -224,9 +225,9 @@ _MODELS: tuple[tuple[str, str | None, str, str, float, str], ...] = (
     ("Doro", "Doro", "Doro 8050", "2020-02", 1, _S),
     ("Doro", "Doro", "Doro 6880", "2021-05", 1, _F),
     # grey imports and rebadged phones whose TACs no catalog lists (base vendor "Unknown")
-    ("Unlisted", None, "unlisted handset A", "2017-01", 1, _S),
-    ("Unlisted", None, "unlisted handset B", "2019-01", 1, _S),
-    ("Unlisted", None, "unlisted handset C", "2021-01", 1, _S),
+    ("Unlisted", "Unlisted", "unlisted handset A", "2017-01", 1, _S),
+    ("Unlisted", "Unlisted", "unlisted handset B", "2019-01", 1, _S),
+    ("Unlisted", "Unlisted", "unlisted handset C", "2021-01", 1, _S),
     ("Quectel", "Quectel", "EC25", "2017-01", 3, _M),
     ("Quectel", "Quectel", "BG96", "2018-01", 2, _M),
     ("Quectel", "Quectel", "EG91", "2019-01", 2, _M),
@@ -311,7 +312,7 @@ def device_world() -> DeviceWorld:
     rng = np.random.default_rng(_TAC_SEED)
     n = len(_MODELS)
     vendor = np.array([VENDORS.index(m[0]) for m in _MODELS], dtype=np.int16)
-    brand = tuple(m[1] if m[1] is not None else m[0] for m in _MODELS)
+    brand = tuple(m[1] for m in _MODELS)
     name = tuple(m[2] for m in _MODELS)
     release = np.array([int(m[3][:4]) * 12 + int(m[3][5:7]) - 1 for m in _MODELS], dtype=np.int32)
     weight = np.array([m[4] for m in _MODELS], dtype=np.float64)
@@ -323,21 +324,7 @@ def device_world() -> DeviceWorld:
     )
     counts = counts + extra
     total = int(counts.sum())
-    # invented TACs: Chinese-made brands under an "86" prefix, the rest under "35"
-    chinese = {
-        "Xiaomi",
-        "Huawei",
-        "Honor",
-        "OPPO",
-        "realme",
-        "OnePlus",
-        "vivo",
-        "Quectel",
-        "Unlisted",
-    }
-    prefix = np.array(
-        [86 if VENDORS[vendor[i]] in chinese else 35 for i in range(n)], dtype=np.int64
-    )
+    prefix = np.array([_MAKER[VENDORS[vendor[i]]][2] for i in range(n)], dtype=np.int64)
     tac_model = np.repeat(np.arange(n, dtype=np.int32), counts)
     suffix = rng.choice(1_000_000, size=total, replace=False).astype(np.int64)
     tac = prefix[tac_model] * 1_000_000 + suffix
