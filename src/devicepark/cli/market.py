@@ -166,8 +166,8 @@ def compare(
     by_col = by.value if by else None
     q = CompareQuestion.parse(market, as_of, start, stop, every, by_col, **scope)
     st, con, tables = open_store(store, engine)
-    warn_dates(st, q.as_of, q.start, q.end)
     result = answers.compare(con, tables, q)
+    warn_dates(st, q.as_of, q.start, q.end)
     points = [result] if q.as_of is not None else result["points"]
     if fmt is Format.json:
         print_json(result)
@@ -236,8 +236,8 @@ def check(
 
     q = ClaimQuestion.parse(vendor, count, as_of, of, share, tolerance, **scope)
     st, con, tables = open_store(store, engine)
-    warn_dates(st, q.as_of)
     report = answers.claim(con, tables, q)
+    warn_dates(st, q.as_of)
     if fmt is TableOrJson.json:
         print_json(report)
         return

@@ -205,8 +205,8 @@ def announce(
     q = AnnounceQuestion.parse(vendor, as_of, lookback_days, operator, lang.value)
     noise = privacy.Noise(epsilon) if epsilon is not None else None
     st, con, tables = open_store(store, engine)
-    warn_dates(st, q.as_of)
     got = answers.announce_data(con, tables, q, noised=noise is not None)
+    warn_dates(st, q.as_of)
     base = got["base"]
     scale = None
     if noise is not None:

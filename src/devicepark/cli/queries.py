@@ -82,9 +82,9 @@ def base(
     q = BaseQuestion.parse(as_of, by, unit, **scope)
     keys, unit = list(q.by), q.unit
     st, con, tables = open_store(store, engine)
-    warn_dates(st, q.as_of)
     with busy("base"):
         a = answers.base(con, tables, q)
+    warn_dates(st, q.as_of)  # once the answer stands: an error stays one line
     if fmt == Format.json:
         print_json(a)
         return
@@ -133,9 +133,9 @@ def series(
     q = SeriesQuestion.parse(d1, d2, every, by, unit, **scope)
     keys, unit = list(q.by), q.unit
     st, con, tables = open_store(store, engine)
-    warn_dates(st, q.start, q.end)
     with busy("series"):
         a = answers.series(con, tables, q)
+    warn_dates(st, q.start, q.end)  # once the answer stands: an error stays one line
     if fmt == Format.json:
         print_json(a)
         return
@@ -191,9 +191,9 @@ def switches(
     q = SwitchesQuestion.parse(d1, d2, by, **scope)
     key = q.by
     st, con, tables = open_store(store, engine)
-    warn_dates(st, q.start, q.end)
     with busy("switches"):
         a = answers.switches(con, tables, q)
+    warn_dates(st, q.start, q.end)  # once the answer stands: an error stays one line
     if fmt == Format.json:
         print_json(a)
         return
@@ -249,9 +249,9 @@ def adds(
     q = AddsQuestion.parse(d1, d2, vendor, by, changes, **scope)
     keys = list(q.by)
     st, con, tables = open_store(store, engine)
-    warn_dates(st, q.start, q.end)
     with busy("adds"):
         a = answers.adds(con, tables, q)
+    warn_dates(st, q.start, q.end)  # once the answer stands: an error stays one line
     if fmt == Format.json:
         print_json(a)
         return
@@ -304,9 +304,9 @@ def milestones(
         step = every
     q = MilestonesQuestion.parse(vendor, step, threshold, d1, d2, **scope)
     st, con, tables = open_store(store, engine)
-    warn_dates(st, q.start, q.end)
     with busy("milestones"):
         a = answers.milestones(con, tables, q)
+    warn_dates(st, q.start, q.end)  # once the answer stands: an error stays one line
     if fmt == Format.json:
         print_json(a)
         return
