@@ -64,3 +64,24 @@ def backend(request: pytest.FixtureRequest):
 
         return connect("duckdb")
     return request.getfixturevalue("spark_backend")
+
+
+@pytest.fixture(scope="module")
+def core_cli_store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """tests/data/core (TAC catalog, lines, observations) ingested through the CLI, per module."""
+    from typer.testing import CliRunner
+
+    from devicepark.cli.main import app
+
+    path = tmp_path_factory.mktemp("core_cli") / "store"
+    core = DATA / "core"
+    args = ["ingest", "--store", str(path), "--max-reject-rate", "0.5"]
+    for kind, name in (
+        ("--tac", "tac.csv"),
+        ("--lines", "lines.csv"),
+        ("--observations", "observations.csv"),
+    ):
+        args += [kind, str(core / name)]
+    result = CliRunner().invoke(app, args, env={"DEVICEPARK_KEY": TEST_KEY})
+    assert result.exit_code == 0, result.output
+    return str(path)

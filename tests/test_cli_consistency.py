@@ -19,13 +19,8 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("consistency") / "store"
-    args = ["ingest", "--store", str(path), "--tac", str(CORE / "tac.csv"), "--lines",
-            str(CORE / "lines.csv"), "--observations", str(CORE / "observations.csv"),
-            "--max-reject-rate", "0.5"]  # fmt: skip
-    assert runner.invoke(app, args, env={"DEVICEPARK_KEY": KEY}).exit_code == 0
-    return str(path)
+def store(core_cli_store: str) -> str:
+    return core_cli_store
 
 
 def run(*args: str) -> tuple[int, str, str]:
