@@ -98,8 +98,8 @@ def duckdb_connection(memory_limit: str | None = None, threads: int | None = Non
     import duckdb
 
     con = duckdb.connect(config=_duckdb_config(memory_limit, threads))
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute(QUIET)
+    con.execute("SET TimeZone = 'UTC'").fetchall()  # drained: DuckDB 2 keeps results open
+    con.execute(QUIET).fetchall()
     return con
 
 
