@@ -89,3 +89,28 @@ def test_the_rule_can_fail(tmp_path: Path) -> None:
     tree = ast.parse("from devicepark.answers import base\nimport devicepark.cli.main\n")
     assert imported(tree) == {"answers", "cli"}
     assert EXECUTES.search("rows = con.to_pyarrow(expr)")
+
+
+DRAINS = {"fetchall", "fetchone", "fetchmany", "fetch_arrow_table", "to_arrow_table", "arrow", "df"}
+
+
+def test_every_duckdb_execute_is_drained() -> None:
+    """DuckDB 2 refuses other work on a connection while a result is open (issue 15): every
+    ``x.execute(...)`` in the source is read to the end on the spot (``.fetchall()``...)."""
+    open_results = []
+    for path in modules():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        drained = {
+            id(node.value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and node.attr in DRAINS
+        }
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "execute"
+                and id(node) not in drained
+            ):
+                open_results.append(f"{path.relative_to(SRC)}:{node.lineno}")
+    assert not open_results, "results left open: " + ", ".join(open_results)
