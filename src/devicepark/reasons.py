@@ -28,6 +28,11 @@ class Reason(StrEnum):
     FIELD_TOO_LARGE = "field_too_large", "a line over 1 MiB"
     # values of lines and observations
     MISSING_VALUE = "missing_value", "a required value is empty"
+    CONTROL_CHARACTER = (  # line_id, customer_id: else an invisible spelling is a new line
+        "control_character",
+        "an identifier holds a control or invisible character (Unicode Cc, Cf, Zl, Zp: tab, NUL, "
+        "zero-width space, bidi controls)",
+    )
     BAD_VALUE = "bad_value", "segment or plan outside its vocabulary"
     BAD_DATE = "bad_date", "not a YYYY-MM-DD calendar date"
     TERMINATED_BEFORE_ACTIVATED = (

@@ -1,4 +1,4 @@
-"""Pseudonyms: the in-engine HMAC equals Python's hmac, canonical forms agree."""
+"""Pseudonyms: the in-engine HMAC equals Python's hmac, canonical forms agree, keys are strong."""
 
 from __future__ import annotations
 
@@ -6,16 +6,18 @@ import hashlib
 import hmac
 
 import duckdb
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from devicepark.ingest.pseudonym import (
-    canonical_line_id,
     canonical_line_id_sql,
     hmac_sql,
     load_key,
+    new_key,
     parse_key,
     pseudonym,
+    sql_rule_line_id,
 )
 
 con = duckdb.connect()
@@ -46,34 +48,62 @@ def test_sql_hmac_equals_python(key: bytes, value: str, kind: str) -> None:
     )
 )
 def test_sql_canonical_equals_python(value: str) -> None:
+    """The SQL rule and its Python twin (libphonenumber's part is tested in test_msisdn)."""
     got = con.execute(f"SELECT {canonical_line_id_sql('$1')}", [value]).fetchone()[0]
-    assert got == canonical_line_id(value)
-
-
-def test_msisdn_spellings_are_one_line() -> None:
-    spellings = [
-        "+33612345678",
-        "0612345678",
-        "06 12 34 56 78",
-        "0033612345678",
-        "33612345678",
-        "06.12.34.56.78",
-    ]
-    assert {canonical_line_id(s) for s in spellings} == {"+33612345678"}
+    assert got == sql_rule_line_id(value)
 
 
 def test_key_rules(tmp_path, monkeypatch) -> None:
-    import pytest
-
     from devicepark.errors import ConfigError
 
     with pytest.raises(ConfigError, match="at least 32"):
         parse_key("00" * 16, "test")
     with pytest.raises(ConfigError, match="hexadecimal"):
         parse_key("zz" * 32, "test")
+    strong = bytes(range(0, 256, 8)).hex()  # 32 distinct bytes
     f = tmp_path / "k"
-    f.write_text("ab" * 32 + "\n")
-    assert load_key(f) == bytes.fromhex("ab" * 32)
+    f.write_text(strong + "\n")
+    assert load_key(f) == bytes.fromhex(strong)
     monkeypatch.delenv("DEVICEPARK_KEY", raising=False)
     with pytest.raises(ConfigError, match="devicepark key new"):
         load_key()
+
+
+@pytest.mark.parametrize(
+    ("key", "why"),
+    [
+        ("00" * 32, "all its bytes are equal"),
+        ("ab" * 32, "all its bytes are equal"),
+        ("5" * 64, "all its bytes are equal"),
+        ("0123456789abcdef" * 4, "only 8 distinct bytes"),
+        (b"devicepark-secret-devicepark-sec".hex(), "only 12 distinct bytes"),
+    ],
+)
+def test_weak_keys_are_refused(key: str, why: str) -> None:
+    from devicepark.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=f"too little entropy \\({why}") as err:
+        parse_key(key, "DEVICEPARK_KEY")
+    assert key not in str(err.value)  # the key is never repeated
+
+
+def test_new_keys_pass_and_the_fixed_keys_of_tests_and_benchmarks_pass() -> None:
+    import re
+    from pathlib import Path
+
+    for _ in range(200):
+        parse_key(new_key(), "new")
+    root = Path(__file__).resolve().parents[2]
+    found = 0
+    for path in [*root.glob("tests/**/*.py"), *root.glob("benchmarks/*.py")]:
+        if path == Path(__file__).resolve():  # the weak keys above
+            continue
+        text = path.read_text(encoding="utf-8")
+        keys = re.findall(r'\b(\w*KEY) = "([0-9a-fA-F]{64})"', text)
+        # and keys spelled as a repeated string: KEY = "5" * 64, {"DEVICEPARK_KEY": "ab" * 32}
+        for name, part, times in re.findall(r'\b(\w*KEY)\W{1,4}"([0-9a-fA-F]+)" \* (\d+)', text):
+            keys.append((name, part * int(times)))
+        for name, key in keys:
+            parse_key(key, f"{path.relative_to(root)}: {name}")
+            found += 1
+    assert found >= 5  # tests/conftest.py, golden, api, reliability, spark...

@@ -24,7 +24,7 @@ def moderate_store(tmp_path_factory):
     from devicepark.cli.main import app as cli_app
 
     root = tmp_path_factory.mktemp("ooc")
-    env = {"DEVICEPARK_KEY": "ab" * 32}
+    env = {"DEVICEPARK_KEY": "00112233445566778899aabbccddeeff" * 2}  # 16 distinct bytes
     runner = CliRunner()
     for args in (
         ["synth", "--out", root / "data", "--lines", "20000", "--seed", "5"],

@@ -183,7 +183,8 @@ def audience(
 
     campaign = load_campaign(file)
     key = load_key(key_file)
-    _, con, tables = open_store(store, engine)
+    st, con, tables = open_store(store, engine)
+    st.check_key(key)  # the holdout hash and the pseudonyms must share the store's key
     table = answers.audience(con, tables, campaign, key)
     if out_file.suffix.lower() != ".parquet":
         raise ConfigError(f"--out: {out_file} must be a .parquet file")

@@ -153,7 +153,11 @@ def ingest(
 def _remove_empty_store(path: Path) -> None:
     import shutil
 
-    if {p.name for p in path.iterdir()} <= {"manifest.json", ".lock", ".staging", "tables"}:
+    try:
+        names = {p.name for p in path.iterdir()}
+    except OSError:
+        return
+    if names <= {"manifest.json", ".lock", ".staging", "tables"}:
         shutil.rmtree(path, ignore_errors=True)
 
 

@@ -3,6 +3,7 @@ line."""
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 import sys
@@ -13,14 +14,29 @@ from typer.core import TyperGroup
 from devicepark.errors import DeviceparkError
 
 
+def os_fault(exc: OSError) -> str:
+    """An operating-system error the library did not name (a file in the way, a read-only or full
+    disk), as one line: the path and the OS's reason, never a traceback."""
+    reason = os.strerror(exc.errno) if exc.errno else type(exc).__name__
+    code = errno.errorcode.get(exc.errno or 0)
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"error: {where}{reason}{f' [{code}]' if code else ''}"
+
+
 class _Group(TyperGroup):
-    """Turns a DeviceparkError anywhere below into one line on stderr and exit code 2."""
+    """Turns a DeviceparkError (or an OSError) anywhere below into one line on stderr and exit
+    code 2."""
 
     def invoke(self, ctx):  # type: ignore[no-untyped-def]
         try:
             return super().invoke(ctx)
         except DeviceparkError as exc:
             sys.stderr.write(f"error: {exc}\n")
+            ctx.exit(2)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE or os.environ.get("DEVICEPARK_DEBUG"):
+                raise  # a closed pipe is click's to handle
+            sys.stderr.write(os_fault(exc) + "\n")
             ctx.exit(2)
 
 
@@ -84,6 +100,11 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)
+    except OSError as exc:
+        if os.environ.get("DEVICEPARK_DEBUG"):
+            raise
+        sys.stderr.write(os_fault(exc) + "\n")
+        sys.exit(2)
     except Exception as exc:  # never a traceback for the user
         if os.environ.get("DEVICEPARK_DEBUG"):
             raise

@@ -8,11 +8,13 @@ a changed one an update, which replaces the stored version.
 from __future__ import annotations
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from devicepark.ingest.duck import execute, lit, paths_sql, scalar
 from devicepark.ingest.readers import InputFile
-from devicepark.ingest.reconcile import FileReport, finish, start
-from devicepark.ingest.staging import LINE_COLUMNS, Progress, lines_sql, stage_rows
+from devicepark.ingest.reconcile import FileReport, Quarantine, finish, start
+from devicepark.ingest.staging import LINE_COLUMNS, Progress, id_parts, lines_sql, stage_rows
 from devicepark.reasons import Reason
 from devicepark.store.schema import LINES
 from devicepark.store.store import Transaction
@@ -33,11 +35,16 @@ def ingest_lines(
     rep, sha, seq = start(tx, info, "lines")
     if seq is None:
         return rep
-    sql = lines_sql(key, tx.config.country_code)
+    cc = tx.config.country_code
+    sql = lines_sql(key, cc)
     stage = tx.staging / f"lines-stage-{seq}.parquet"
-    rejects, staged = stage_rows(con, info, LINE_COLUMNS, sql, stage, rep, progress)
+    quarantine = Quarantine(tx, seq, "lines", rep.file)
+    staged = stage_rows(
+        con, info, LINE_COLUMNS, sql, stage, rep, quarantine, rate, progress,
+        lambda t: id_parts(t, cc, customer=True),
+    )  # fmt: skip
     if not staged:
-        finish(tx, rep, sha, rejects, "lines", rate)
+        finish(tx, con, rep, sha, quarantine, rate)
         return rep
 
     existing = tx.files("lines")
@@ -50,16 +57,25 @@ def ingest_lines(
         "CREATE OR REPLACE TEMP TABLE f AS SELECT * FROM s "
         "QUALIFY row_number() OVER (PARTITION BY line ORDER BY line_no) = 1",
     )
-    rows = execute(
-        con,
+    repeats = (
         f"SELECT s.line_no, ({same}) AS same FROM s JOIN f USING (line) "
-        "WHERE s.line_no <> f.line_no",
+        "WHERE s.line_no <> f.line_no"
     )
-    for no, is_same in rows:
-        if is_same:
-            rep.duplicates += 1
-        else:
-            rejects.append((no, "line_id", Reason.CONFLICTING_DUPLICATE.value))
+    rep.duplicates += scalar(con, f"SELECT count(*) FROM ({repeats}) WHERE same")
+    conflicts = tx.staging / f"lines-conflicts-{seq}.parquet"
+    execute(
+        con,
+        f"COPY (SELECT line_no FROM ({repeats}) WHERE NOT same ORDER BY line_no) "
+        f"TO {lit(conflicts)} (FORMAT parquet)",
+    )
+    for part in pq.ParquetFile(conflicts).iter_batches(1 << 16):  # never all in memory
+        n = part.num_rows
+        quarantine.add(
+            part.column(0),
+            pa.repeat(pa.scalar("line_id"), n),
+            pa.repeat(pa.scalar(Reason.CONFLICTING_DUPLICATE.value), n),
+        )
+    conflicts.unlink()
     # Against the store: an identical line already there is a duplicate; a changed one an update.
     if existing:
         execute(
@@ -80,7 +96,7 @@ def ingest_lines(
             f"(SELECT f.line FROM f JOIN old o USING (line) WHERE {same_old}) d USING (line)",
         )
     rep.accepted = scalar(con, "SELECT count(*) FROM f")
-    finish(tx, rep, sha, rejects, "lines", rate)
+    finish(tx, con, rep, sha, quarantine, rate)
     if rep.accepted:
         out = tx.new_path("lines")
         cols = ", ".join(LINES.names[:-1])

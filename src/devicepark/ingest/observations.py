@@ -14,10 +14,11 @@ import duckdb
 
 from devicepark.ingest.duck import execute, lit, paths_sql, scalar
 from devicepark.ingest.readers import InputFile
-from devicepark.ingest.reconcile import FileReport, finish, start
+from devicepark.ingest.reconcile import FileReport, Quarantine, finish, start
 from devicepark.ingest.staging import (
     OBS_COLUMNS,
     Progress,
+    id_parts,
     imei_parts,
     observations_sql,
     stage_rows,
@@ -39,11 +40,16 @@ def ingest_observations(
     rep, sha, seq = start(tx, info, "observations")
     if seq is None:
         return rep, None
-    sql = observations_sql(key, tx.config.country_code, tx.config.timezone, now)
+    cc = tx.config.country_code
+    sql = observations_sql(key, cc, tx.config.timezone, now)
     stage = tx.staging / f"obs-stage-{seq}.parquet"
-    rejects, any_staged = stage_rows(con, info, OBS_COLUMNS, sql, stage, rep, progress, imei_parts)
+    quarantine = Quarantine(tx, seq, "observations", rep.file)
+    any_staged = stage_rows(
+        con, info, OBS_COLUMNS, sql, stage, rep, quarantine, rate, progress,
+        lambda t: imei_parts(id_parts(t, cc)),
+    )  # fmt: skip
     if not any_staged:
-        finish(tx, rep, sha, rejects, "observations", rate)
+        finish(tx, con, rep, sha, quarantine, rate)
         return rep, None
 
     existing = tx.files("observations")
@@ -84,7 +90,7 @@ def ingest_observations(
     else:
         rep.orphans = n_kept
     rep.accepted = n_kept - rep.orphans
-    finish(tx, rep, sha, rejects, "observations", rate)
+    finish(tx, con, rep, sha, quarantine, rate)
     if not n_kept:
         out.unlink(missing_ok=True)
         return rep, None

@@ -1,8 +1,10 @@
 """Keyed pseudonyms: HMAC-SHA256 with a domain string per kind of identifier.
 
 The key is 32+ random bytes, given as hex in ``DEVICEPARK_KEY`` or in a key file, and never
-stored with the data. A pseudonym is the first 128 bits of
-``HMAC-SHA256(key, domain || 0x00 || canonical form)``, as 32 lowercase hex characters.
+stored with the data (the store records only its fingerprint, ``store.key_fingerprint``). A key
+whose bytes take fewer than 16 distinct values is refused: it was typed, not drawn. A pseudonym
+is the first 128 bits of ``HMAC-SHA256(key, domain || 0x00 || canonical form)``, as 32
+lowercase hex characters.
 
 The bulk path computes the same HMAC inside DuckDB (ipad/opad with ``sha256`` over blobs), which
 runs without a Python loop; ``pseudonym`` is the reference it is tested against.
@@ -26,6 +28,7 @@ DOMAINS = {
     "assignment": b"devicepark/assignment/v1",
 }
 MIN_KEY_BYTES = 32
+MIN_DISTINCT_BYTES = 16  # 32 random bytes take ~30 distinct values; fewer than 16: not random
 HEX_CHARS = 32  # 128 bits
 
 KEY_HINT = (
@@ -35,12 +38,34 @@ KEY_HINT = (
 
 
 def new_key() -> str:
-    """A fresh random key, as 64 hex characters.
+    """A fresh random key, as 64 hex characters (drawn again in the astronomically rare case
+    that it fails ``check_key_strength``).
 
     >>> len(new_key())
     64
     """
-    return secrets.token_hex(MIN_KEY_BYTES)
+    while True:
+        key = secrets.token_bytes(MIN_KEY_BYTES)
+        if len(set(key)) >= MIN_DISTINCT_BYTES:
+            return key.hex()
+
+
+def check_key_strength(key: bytes, where: str = "the key") -> bytes:
+    """Refuse a key with too little entropy: all bytes equal, or fewer than 16 distinct bytes
+    (``00`` x 32, ``abab...``, a repeated word); return the key.
+
+    >>> check_key_strength(bytes(range(32))) == bytes(range(32))
+    True
+    """
+    distinct = len(set(key))
+    if distinct < MIN_DISTINCT_BYTES:
+        what = "all its bytes are equal" if distinct == 1 else f"only {distinct} distinct bytes"
+        raise ConfigError(
+            f"{where}: too little entropy ({what}; a random key has about 30, at least "
+            f"{MIN_DISTINCT_BYTES} are needed): it looks typed, not drawn",
+            hint=KEY_HINT,
+        )
+    return key
 
 
 def parse_key(text: str, where: str) -> bytes:
@@ -53,7 +78,7 @@ def parse_key(text: str, where: str) -> bytes:
             f"{where}: the key has {len(key)} bytes, at least {MIN_KEY_BYTES} are needed",
             hint=KEY_HINT,
         )
-    return key
+    return check_key_strength(key, where)
 
 
 def load_key(key_file: str | Path | None = None) -> bytes:
@@ -126,25 +151,27 @@ def canonical_from_parts_sql(trimmed: str, phone: str, country_code: str = "33")
 
 
 def canonical_line_id_sql(expr: str, country_code: str = "33") -> str:
-    """DuckDB SQL canonicalising a line id: MSISDNs to E.164 with '+', anything else trimmed.
+    """DuckDB SQL of the earlier releases' rule: MSISDNs to E.164 with '+', anything else trimmed.
 
     Rules (applied after removing spaces, no-break spaces, dots, dashes and parentheses from a
     phone-like value):
     ``+CC...`` stays; ``00CC...`` becomes ``+CC...``; a national number ``0XXXXXXXXX`` (10 digits)
     becomes ``+<country_code>XXXXXXXXX``; 11 digits starting with the country code get a ``+``.
     Other values (IMSIs, internal ids) are only trimmed. (Bulk code precomputes the parts with
-    ``canonical_from_parts_sql``; this one-expression form is for tests and small inputs.)
+    ``canonical_from_parts_sql``; this one-expression form is for tests and small inputs.) Ingest
+    overrides it with libphonenumber's E.164 where the two may differ (``ingest.msisdn``).
     """
     s = f"trim({expr}, ' ')"
     return canonical_from_parts_sql(s, phone_digits_sql(s), country_code)
 
 
-def canonical_line_id(value: str, country_code: str = "33") -> str:
-    """Python twin of ``canonical_line_id_sql`` (the reference in tests).
+def sql_rule_line_id(value: str, country_code: str = "33") -> str:
+    """Python twin of ``canonical_line_id_sql``, the rule of earlier releases (the reference of
+    the SQL in tests; ``canonical_line_id`` uses it where libphonenumber reads no number).
 
-    >>> [canonical_line_id(s) for s in ("06 12 34 56 78", "0033612345678", "+33612345678")]
+    >>> [sql_rule_line_id(s) for s in ("06 12 34 56 78", "0033612345678", "+33612345678")]
     ['+33612345678', '+33612345678', '+33612345678']
-    >>> [canonical_line_id(s) for s in ("33612345678", "208011234567890", " L-42 ")]
+    >>> [sql_rule_line_id(s) for s in ("33612345678", "208011234567890", " L-42 ")]
     ['+33612345678', '208011234567890', 'L-42']
     """
     cc = re.sub(r"\D", "", country_code)
@@ -161,3 +188,20 @@ def canonical_line_id(value: str, country_code: str = "33") -> str:
     if len(phone) == len(cc) + 9 and phone.startswith(cc):
         return "+" + phone
     return phone
+
+
+def canonical_line_id(value: str, country_code: str = "33") -> str:
+    """The canonical form of a line id (the reference of the ingest's vectorised path): E.164
+    when libphonenumber reads a possible number for the store's country (``ingest.msisdn``),
+    else ``sql_rule_line_id``.
+
+    >>> [canonical_line_id(s) for s in ("06 12 34 56 78", "+33 (0)6 12 34 56 78", "612345678")]
+    ['+33612345678', '+33612345678', '+33612345678']
+    >>> [canonical_line_id(s) for s in ("tel:+33612345678", "208011234567890", " L-42 ")]
+    ['+33612345678', '208011234567890', 'L-42']
+    """
+    from devicepark.ingest.msisdn import library_canonical, rules_for
+
+    s = value.strip(" ")
+    found = library_canonical(s, rules_for(country_code))
+    return found if found is not None else sql_rule_line_id(s, country_code)

@@ -1,25 +1,33 @@
 """Readers for operator exports: CSV (plain or gzip) with a header, or Parquet.
 
 Every row keeps its physical line number, so any rejection names file, line and column. CSV is
-read with an explicit dialect (comma, double quote, one row per line), never sniffed. Blocks of
-whole lines go through Arrow's fast parser; a block whose parse disagrees with its line count
-(an unterminated quote, a wrong number of fields, invalid UTF-8) is re-read line by line, so a
-bad line is rejected alone and never swallows the lines after it.
+read with one explicit rule (comma, double quote, one row per line, lines up to 1 MiB), never
+sniffed; ``split_line`` is that rule for one line. Blocks of whole lines go through Arrow's fast
+parser only when every line is of the plain shape on which Arrow and the rule agree (fields
+quoted with "" inside, or free of quotes; no carriage return but before the line break); any
+other block is read line by line, in batches of at most ``EXACT_ROWS`` lines, so a bad line is
+rejected alone and never swallows the lines after it. Blank lines are dropped by one vectorised
+rule in both paths, and a run of more than ``MAX_BLANK_RUN`` of them is a whole-file error.
+
+Messages name file, line and column, never a value read from the file (not even a header name,
+unless it is one of the columns devicepark knows).
 """
 
 from __future__ import annotations
 
-import csv
+import errno
 import gzip
 import io
+import os
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -27,16 +35,25 @@ from devicepark.errors import InputError
 from devicepark.reasons import Reason
 
 BLOCK_BYTES = 16 << 20
-MAX_LINE_BYTES = 1 << 20  # a longer line is rejected as field_too_large
-PARSE_CHUNK_BYTES = 1 << 20  # Arrow's parse chunk; a block with a longer line takes the slow path
+MAX_LINE_BYTES = 1 << 20  # a longer line (without its line break) is rejected: field_too_large
+MAX_BLANK_RUN = 1000  # more blank lines in a row: a whole-file error
+PARSE_CHUNK_BYTES = 1 << 20  # Arrow's parse chunk
+EXACT_ROWS = 1 << 16  # lines per batch of the line-by-line path
+PARQUET_ROWS = (1 << 10, 1 << 20)  # rows per Parquet batch: about BLOCK_BYTES of data, in bounds
+DEFLATE_MAX_RATIO = 1032  # deflate never expands a byte into more than 1032 bytes
 OTHER_DELIMITERS = (";", "\t", "|")
 IDENTIFIERS = ("line_id", "customer_id", "imei")  # must be text in a Parquet input
-# One CSV row per line: fields either quoted ("" inside) or free of quotes. Arrow is only trusted
-# with blocks made of such lines: it would join an unterminated quote with the next lines, glue
-# '"ab"c' into 'abc', read a stray quote that the line-by-line rules reject, and split a line at a
-# bare carriage return. Other blocks are read line by line.
+# The plain shape Arrow is trusted with: fields either quoted ("" inside, no CR or LF) or free of
+# quotes and CR; a CR only before the line break. Arrow would join an unterminated quote with the
+# next lines, glue '"ab"c' into 'abc', read a quote inside an unquoted field and split a line at
+# a bare carriage return; such blocks are read line by line.
 _FIELD = rb'(?:"(?:[^"\r\n]|"")*+"|[^",\r\n]*+)'
 _WELL_FORMED = re.compile(rb"(?:" + _FIELD + rb"(?:," + _FIELD + rb")*+\r?\n)*+")
+# One field of the line-by-line rule (a decoded line, its trailing CRs removed): quoted, with
+# "" for a quote inside (CR allowed), or unquoted: not starting with a quote, no comma or CR.
+_TEXT_FIELD = re.compile(r'"(?:[^"]++|"")*+"|(?!")[^,\r]*+')
+_BLANK_BYTES = np.zeros(256, dtype=bool)
+_BLANK_BYTES[list(b" \t\n\r\x0b\x0c")] = True  # a line of only these bytes is blank
 
 
 @dataclass
@@ -49,7 +66,7 @@ class Batch:
         default_factory=list
     )  # (line, column, reason)
     blank_lines: int = 0
-    bytes_read: int = 0
+    bytes_read: int = 0  # bytes of the (decompressed) file this batch covers
 
 
 @dataclass
@@ -58,46 +75,85 @@ class InputFile:
     fmt: str  # csv | parquet
     columns: list[str]  # lower-cased header names, in file order
     size: int
+    known: tuple[str, ...] = ()  # the columns devicepark reads from this kind of file
+    gzip: bool = False
+    header_bytes: int = 0
+    rows: int | None = None  # Parquet: the file's row count
 
     @property
     def name(self) -> str:
         return str(self.path)
 
+    def rows_left_max(self, bytes_done: int, rows_done: int) -> int:
+        """The most rows the rest of the file can hold, once ``bytes_done`` bytes (decompressed)
+        or ``rows_done`` rows are read: a row takes at least 2 bytes (a character and a line
+        break); a gzip file holds at most 1032 times its size (deflate's limit)."""
+        if self.fmt == "parquet":
+            return max(0, (self.rows or 0) - rows_done)
+        most = self.size * (DEFLATE_MAX_RATIO if self.gzip else 1) - self.header_bytes
+        return max(0, most - bytes_done) // 2 + 1
 
-def open_input(path: str | Path, required: tuple[str, ...], kind: str) -> InputFile:
-    """Check a file's existence, format and header; raise InputError naming what is wrong."""
+
+def split_line(text: str) -> list[str] | None:
+    """The fields of one CSV line (no line break), or None when its quotes are out of place.
+
+    >>> split_line('a,"b,c","d""e",x"y,')
+    ['a', 'b,c', 'd"e', 'x"y', '']
+    >>> split_line('"ab"c') is None, split_line('a,"b') is None
+    (True, True)
+    """
+    fields: list[str] = []
+    pos, end = 0, len(text)
+    while True:
+        m = _TEXT_FIELD.match(text, pos)
+        if m is None:
+            return None
+        value = m.group()
+        fields.append(value[1:-1].replace('""', '"') if value.startswith('"') else value)
+        pos = m.end()
+        if pos == end:
+            return fields
+        if text[pos] != ",":
+            return None
+        pos += 1
+
+
+def open_input(
+    path: str | Path, required: tuple[str, ...], kind: str, known: Sequence[str] = ()
+) -> InputFile:
+    """Check a file's existence, format and header; raise InputError naming what is wrong.
+
+    ``known`` are the columns devicepark reads from this kind of file (the required ones
+    included); only those are checked for their type, and only their names appear in messages.
+    """
     p = Path(path)
-    if not p.exists():
-        raise InputError(f"no such {kind} file", file=str(p))
-    if not p.is_file():
-        raise InputError(f"not a regular file ({kind})", file=str(p))
-    size = p.stat().st_size
+    known = tuple(dict.fromkeys([*required, *known]))
+    try:
+        if not p.exists():
+            raise InputError(f"no such {kind} file", file=str(p))
+        if not p.is_file():
+            raise InputError(f"not a regular file ({kind})", file=str(p))
+        size = p.stat().st_size
+    except OSError as exc:
+        raise InputError(f"cannot read the {kind} file ({describe(exc)})", file=str(p)) from None
     if size == 0:
         raise InputError("empty file: expected a header line", file=str(p), line=1)
     name = p.name.lower()
     if name.endswith(".parquet") or name.endswith(".pq"):
-        try:
-            schema = pq.read_schema(p)
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise InputError(f"unreadable Parquet file ({_short(exc)})", file=str(p)) from None
-        columns = [c.lower().strip() for c in schema.names]
-        info = InputFile(p, "parquet", columns, size)
-        for name_, type_ in zip(columns, schema.types, strict=True):
-            if name_ in IDENTIFIERS and not (
-                pa.types.is_string(type_) or pa.types.is_large_string(type_)
-            ):
-                raise InputError(
-                    f"column {name_!r} is stored as {type_}: identifiers must be text "
-                    "(as numbers they lose their leading zeros, e.g. an IMEI whose TAC starts "
-                    "with 01); nothing was committed",
-                    file=str(p),
-                    column=name_,
-                    hint="write the column as a string",
-                )
+        info, raw = _open_parquet(p, size, known)
     else:
-        header = _header_line(p)
-        columns = [c.lower().strip() for c in next(csv.reader([header]))] if header else []
-        info = InputFile(p, "csv", columns, size)
+        header, nbytes, gz = _header_line(p)
+        fields = split_line(header) if header else []
+        if fields is None:
+            raise InputError(
+                "the header is not valid CSV (a quote out of place)",
+                file=str(p),
+                line=1,
+                hint='names may be quoted, with "" for a quote inside',
+            )
+        raw = fields
+        columns = [c.lower().strip() for c in raw]
+        info = InputFile(p, "csv", columns, size, known, gz, nbytes)
         if len(columns) == 1 and not set(required) <= set(columns):
             for d in OTHER_DELIMITERS:
                 if d in header:
@@ -109,30 +165,117 @@ def open_input(path: str | Path, required: tuple[str, ...], kind: str) -> InputF
                         column=1,
                         hint="re-export with ',' as the delimiter",
                     )
+    columns = info.columns
     missing = [c for c in required if c not in columns]
     if missing:
         raise InputError(
             f"missing required column {', '.join(repr(m) for m in missing)} "
-            f"(found: {_shown(columns)})",
+            f"(found: {_shown(columns, known)})",
             file=str(p),
             line=1,
         )
-    dup = sorted({c for c in columns if columns.count(c) > 1 and c in required})
-    if dup:
-        raise InputError(f"column {dup[0]!r} appears twice in the header", file=str(p), line=1)
+    seen: dict[str, int] = {}
+    for i, c in enumerate(columns):
+        if c in seen and c:  # unnamed columns (a header ending in commas) are never read
+            first = seen[c]
+            if c in known:
+                what = (
+                    f"column {c!r} appears twice in the header (columns {first + 1} and {i + 1}: "
+                    f"{raw[first].strip()!r} and {raw[i].strip()!r})"
+                )
+            else:
+                what = f"columns {first + 1} and {i + 1} have the same name"
+            raise InputError(
+                f"{what}; names are compared ignoring case and surrounding spaces",
+                file=str(p),
+                line=1,
+                column=c if c in known else f"#{i + 1}",
+                hint="rename or drop one of them",
+            )
+        seen[c] = i
     return info
 
 
-def _shown(columns: list[str]) -> str:
-    """Header names for a message; a name holding 5+ digits may be data (a file without a
-    header starts with a row of identifiers) and is never repeated."""
-    if not columns or columns == [""]:
-        return "none"
-    names = [
-        c if sum(ch.isdecimal() for ch in c) < 5 and len(c) <= 64 else "<value hidden>"
-        for c in columns
-    ]
-    return ", ".join(names)
+def _open_parquet(p: Path, size: int, known: tuple[str, ...]) -> tuple[InputFile, list[str]]:
+    try:
+        meta = pq.read_metadata(p)
+        schema = pq.read_schema(p)
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"unreadable Parquet file ({describe(exc)})", file=str(p)) from None
+    raw = list(schema.names)
+    columns = [c.lower().strip() for c in raw]
+    info = InputFile(p, "parquet", columns, size, known, rows=meta.num_rows)
+    for name_, type_ in zip(columns, schema.types, strict=True):
+        if name_ not in known:
+            continue  # extra columns are never read
+        base = type_.value_type if pa.types.is_dictionary(type_) else type_
+        if pa.types.is_nested(base):
+            raise InputError(
+                f"column {name_!r} holds nested values ({_family(base)}): devicepark reads flat "
+                "columns only; nothing was committed",
+                file=str(p),
+                column=name_,
+                hint="write the column as text",
+            )
+        if name_ in IDENTIFIERS and not _is_text(base):
+            raise InputError(
+                f"column {name_!r} is stored as {_family(type_)}: identifiers must be text "
+                "(as numbers they lose their leading zeros, e.g. an IMEI whose TAC starts "
+                "with 01); nothing was committed",
+                file=str(p),
+                column=name_,
+                hint="write the column as a string",
+            )
+    return info, raw
+
+
+def _is_text(type_: pa.DataType) -> bool:
+    view = getattr(pa.types, "is_string_view", lambda t: False)
+    return bool(pa.types.is_string(type_) or pa.types.is_large_string(type_) or view(type_))
+
+
+def _family(type_: pa.DataType) -> str:
+    """A type's family for a message (a struct's field names are not shown)."""
+    if pa.types.is_struct(type_):
+        return "a struct"
+    if pa.types.is_map(type_):
+        return "a map"
+    if pa.types.is_nested(type_):
+        return "a list" if "list" in str(type_) else "a nested type"
+    if pa.types.is_dictionary(type_):
+        return f"a dictionary of {_family(type_.value_type)}"
+    return str(type_)
+
+
+def _shown(columns: list[str], known: tuple[str, ...]) -> str:
+    """The header for a message: the names devicepark knows, and how many others. Any other
+    name may be data (a file without a header starts with a row of values): never repeated."""
+    names = [c for c in columns if c in known]
+    others = len([c for c in columns if c and c not in known])
+    if others:
+        names.append(f"{others} other column{'s' if others > 1 else ''}")
+    if not names:
+        return "no column names"
+    text = ", ".join(names)
+    if not any(c in known for c in columns):
+        text += "; is the header line missing?"
+    return text
+
+
+def describe(exc: BaseException) -> str:
+    """What went wrong reading a file, in words that never quote its content (a library's own
+    message may: gzip quotes the first bytes of a file that is not gzip)."""
+    if isinstance(exc, EOFError):
+        return "the compressed data ends early"
+    if isinstance(exc, zlib.error | gzip.BadGzipFile):
+        return "corrupt compressed data"
+    if isinstance(exc, pa.ArrowException) and not isinstance(exc, OSError):
+        return "not a Parquet file, or a damaged one"
+    if isinstance(exc, OSError) and exc.errno:
+        return f"{os.strerror(exc.errno)} [{errno.errorcode.get(exc.errno, exc.errno)}]"
+    if isinstance(exc, OSError):
+        return "damaged or unreadable data"
+    return type(exc).__name__
 
 
 def _is_gzip(p: Path) -> bool:
@@ -146,17 +289,29 @@ def _open_bytes(p: Path) -> io.BufferedIOBase:
     return open(p, "rb")
 
 
-def _header_line(p: Path) -> str:
+def _header_line(p: Path) -> tuple[str, int, bool]:
+    """The header line as text (BOM removed), its bytes with the line break, and whether the
+    file is gzip."""
     try:
+        gz = _is_gzip(p)
         with _open_bytes(p) as fh:
-            raw = fh.readline(MAX_LINE_BYTES)
+            raw = fh.readline(MAX_LINE_BYTES + 2)
     except (OSError, EOFError, zlib.error) as exc:
-        raise InputError(f"unreadable file ({_short(exc)})", file=str(p), line=1) from None
-    raw = raw.rstrip(b"\r\n")
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
+        raise InputError(f"unreadable file ({describe(exc)})", file=str(p), line=1) from None
+    nbytes = len(raw)
+    text = raw[:-1] if raw.endswith(b"\n") else raw
+    text = text[:-1] if text.endswith(b"\r") else text
+    if len(text) > MAX_LINE_BYTES:
+        raise InputError(
+            f"the header line is longer than {MAX_LINE_BYTES} bytes (the line limit)",
+            file=str(p),
+            line=1,
+        )
+    text = text.rstrip(b"\r")
+    if text.startswith(b"\xef\xbb\xbf"):
+        text = text[3:]
     try:
-        return raw.decode("utf-8")
+        return text.decode("utf-8"), nbytes, gz
     except UnicodeDecodeError as exc:
         raise InputError(
             "invalid UTF-8 in the header", file=str(p), line=1, column=exc.start + 1
@@ -186,75 +341,90 @@ def _damage_point(info: InputFile) -> tuple[int, str | None]:
     return newlines + 1, column
 
 
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:160]
+def iter_batches(info: InputFile, wanted: list[str], *, exact: bool = False) -> Iterator[Batch]:
+    """Yield the file's rows in blocks, with the wanted columns only (missing optional: empty).
 
-
-def iter_batches(info: InputFile, wanted: list[str]) -> Iterator[Batch]:
-    """Yield the file's rows in blocks, with the wanted columns only (missing optional: empty)."""
+    ``exact`` reads every CSV line by the line-by-line rule (tests compare it with the fast path).
+    """
     if info.fmt == "parquet":
         yield from _parquet_batches(info, wanted)
     else:
-        yield from _csv_batches(info, wanted)
+        yield from _csv_batches(info, wanted, exact)
 
 
 def _parquet_batches(info: InputFile, wanted: list[str]) -> Iterator[Batch]:
-    pf = pq.ParquetFile(info.path)
-    names = {c.lower().strip(): c for c in pf.schema_arrow.names}
-    present = [names[w] for w in wanted if w in names]
     start = 1
     try:
-        for rb in pf.iter_batches(batch_size=1 << 20, columns=present):
+        pf = pq.ParquetFile(info.path)
+        names = {c.lower().strip(): c for c in pf.schema_arrow.names}
+        present = [names[w] for w in wanted if w in names]
+        meta = pf.metadata
+        data = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        per_row = max(1, data // max(1, meta.num_rows))
+        size = int(np.clip(BLOCK_BYTES // per_row, *PARQUET_ROWS))
+        for rb in pf.iter_batches(batch_size=size, columns=present):
             n = rb.num_rows
             cols = {}
             for w in wanted:
                 if w in names:
-                    arr = rb.column(names[w])
-                    cols[w] = _as_string(arr)
+                    cols[w] = _as_string(rb.column(names[w]), w, info)
                 else:
                     cols[w] = pa.array([""] * n, pa.string())
-            yield Batch(pa.table(cols), np.arange(start, start + n, dtype=np.int64), bytes_read=0)
+            read = n * info.size // max(1, meta.num_rows)
+            nums = np.arange(start, start + n, dtype=np.int64)
+            yield Batch(pa.table(cols), nums, bytes_read=read)
             start += n
-    except (pa.ArrowInvalid, OSError) as exc:
+    except (pa.ArrowException, OSError) as exc:
         raise InputError(
-            f"unreadable Parquet data ({_short(exc)})", file=info.name, line=start
+            f"unreadable Parquet data ({describe(exc)})", file=info.name, line=start
         ) from None
 
 
-def _as_string(arr: pa.Array) -> pa.Array:
-    import pyarrow.compute as pc
+def _as_string(arr: pa.Array, column: str, info: InputFile) -> pa.Array:
+    try:
+        if pa.types.is_dictionary(arr.type):  # pandas categoricals
+            arr = arr.dictionary_decode()
+        if pa.types.is_date(arr.type):
+            arr = pc.strftime(arr, format="%Y-%m-%d")
+        elif pa.types.is_timestamp(arr.type):
+            if arr.type.tz:
+                arr = pc.strftime(arr, format="%Y-%m-%dT%H:%M:%S%z")
+            else:
+                arr = pc.strftime(arr, format="%Y-%m-%dT%H:%M:%S")
+        return pc.fill_null(arr.cast(pa.string()), "")
+    except pa.ArrowException:
+        raise InputError(
+            f"column {column!r} holds {_family(arr.type)} values that cannot be read as text",
+            file=info.name,
+            column=column,
+            hint="write the column as text",
+        ) from None
 
-    if pa.types.is_date(arr.type):
-        arr = pc.strftime(arr, format="%Y-%m-%d")
-    elif pa.types.is_timestamp(arr.type):
-        if arr.type.tz:
-            arr = pc.strftime(arr, format="%Y-%m-%dT%H:%M:%S%z")
-        else:
-            arr = pc.strftime(arr, format="%Y-%m-%dT%H:%M:%S")
-    elif not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        arr = arr.cast(pa.string())
-    return pc.fill_null(arr.cast(pa.string()), "")
+
+@dataclass
+class _Blanks:
+    run: int = 0  # blank lines at the end of the blocks read so far
 
 
-def _csv_batches(info: InputFile, wanted: list[str]) -> Iterator[Batch]:
+def _csv_batches(info: InputFile, wanted: list[str], exact: bool) -> Iterator[Batch]:
     columns = info.columns
     ncols = len(columns)
     index = {c: i for i, c in enumerate(columns)}
     header_bytes = (",".join(f"c{i}" for i in range(ncols)) + "\n").encode()
     line = 1  # the header
     carry = b""
+    blanks = _Blanks()
+    fh = _open_bytes(info.path)
     try:
-        fh = _open_bytes(info.path)
-        fh.readline(MAX_LINE_BYTES)  # header, already checked
+        fh.readline(MAX_LINE_BYTES + 2)  # header, already checked
         while True:
             try:
                 chunk = fh.read(BLOCK_BYTES)
             except (EOFError, OSError, zlib.error) as exc:
                 at, col = _damage_point(info)
                 raise InputError(
-                    f"truncated or corrupt file: the data stops inside line {at} ({_short(exc)}); "
-                    "nothing was committed",
+                    f"truncated or corrupt file: the data stops inside line {at} "
+                    f"({describe(exc)}); nothing was committed",
                     file=info.name,
                     line=at,
                     column=col,
@@ -280,14 +450,12 @@ def _csv_batches(info: InputFile, wanted: list[str]) -> Iterator[Batch]:
                     carry = data
                     continue
                 block, carry = data[: cut + 1], data[cut + 1 :]
-            nlines = block.count(b"\n")
-            yield _parse_block(info, block, header_bytes, line + 1, nlines, ncols, index, wanted)
-            line += nlines
+            yield from _parse_block(
+                info, block, header_bytes, line + 1, ncols, index, wanted, blanks, exact
+            )
+            line += block.count(b"\n")
     finally:
-        try:
-            fh.close()
-        except Exception:  # noqa: BLE001
-            pass
+        fh.close()
 
 
 def _empty_batch(wanted: list[str]) -> pa.Table:
@@ -299,15 +467,52 @@ def _parse_block(
     block: bytes,
     header: bytes,
     first_line: int,
-    nlines: int,
     ncols: int,
     index: dict[str, int],
     wanted: list[str],
-) -> Batch:
-    """Fast path through Arrow; fall back to line-by-line when the counts disagree."""
+    blanks: _Blanks,
+    exact: bool,
+) -> Iterator[Batch]:
+    """Fast path through Arrow when the block is plain; else line by line."""
+    if exact or not (ncols > 1 and _plain(block)):
+        yield from _exact_block(info, block, first_line, ncols, index, wanted, blanks)
+        return
+    carried = blanks.run
+    body, keep, nlines = block, None, block.count(b"\n")
+    if block.startswith((b"\n", b"\r\n")) or b"\n\n" in block or b"\n\r\n" in block:
+        starts, ends, blank = _line_bounds(block)
+        _check_blank_runs(info, blank, first_line, blanks)
+        keep = ~blank
+        body = np.frombuffer(block, np.uint8)[np.repeat(keep, ends - starts + 1)].tobytes()
+    rows = nlines if keep is None else int(keep.sum())
+    if not rows:
+        yield Batch(_empty_batch(wanted), np.zeros(0, np.int64), [], nlines, len(block))
+        return
+    # Arrow reads a line of spaces as a row of one field: with two columns or more its count
+    # disagrees and the block is read line by line, where such a line is blank.
+    table = None if _has_long_line(body) else _arrow_parse(body, header, ncols)
+    if table is None or table.num_rows != rows:
+        blanks.run = carried
+        yield from _exact_block(info, block, first_line, ncols, index, wanted, blanks)
+        return
+    if keep is None:
+        blanks.run = 0
+    cols = {}
+    for w in wanted:
+        cols[w] = table.column(f"c{index[w]}") if w in index else pa.array([""] * rows, pa.string())
+    nums = np.arange(first_line, first_line + nlines, dtype=np.int64)
+    yield Batch(
+        pa.table(cols),
+        nums if keep is None else nums[keep],
+        blank_lines=nlines - rows,
+        bytes_read=len(block),
+    )
+
+
+def _arrow_parse(body: bytes, header: bytes, ncols: int) -> pa.Table | None:
     try:
-        table = pacsv.read_csv(
-            io.BytesIO(header + block),
+        return pacsv.read_csv(
+            io.BytesIO(header + body),
             # 1 MiB parse chunks: the table comes back in many record batches, which both Arrow
             # and DuckDB then work on in parallel.
             read_options=pacsv.ReadOptions(use_threads=True, block_size=PARSE_CHUNK_BYTES),
@@ -317,7 +522,7 @@ def _parse_block(
                 double_quote=True,
                 escape_char=False,
                 newlines_in_values=False,
-                ignore_empty_lines=True,
+                ignore_empty_lines=False,
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types={f"c{i}": pa.string() for i in range(ncols)},
@@ -326,28 +531,12 @@ def _parse_block(
                 check_utf8=True,
             ),
         )
-        blank = _count_blank(block)
-        ok = table.num_rows + blank == nlines
     except (pa.ArrowInvalid, UnicodeDecodeError):
-        ok = False
-    if ok and blank == 0 and not _has_long_line(block) and _plain(block):
-        cols = {}
-        for w in wanted:
-            cols[w] = (
-                table.column(f"c{index[w]}")
-                if w in index
-                else pa.array([""] * table.num_rows, pa.string())
-            )
-        return Batch(
-            pa.table(cols),
-            np.arange(first_line, first_line + nlines, dtype=np.int64),
-            bytes_read=len(block),
-        )
-    return _slow_block(info, block, first_line, ncols, index, wanted)
+        return None
 
 
 def _plain(block: bytes) -> bool:
-    """Whether Arrow reads this block exactly as the line-by-line parser would."""
+    """Whether Arrow reads this block exactly as the line-by-line rule would."""
     if b'"' not in block and b"\r" not in block:
         return True
     return _WELL_FORMED.fullmatch(block) is not None
@@ -364,68 +553,112 @@ def _has_long_line(block: bytes) -> bool:
     )
 
 
-def _count_blank(block: bytes) -> int:
-    if b"\n\n" not in block and not block.startswith((b"\n", b"\r\n")) and b"\n\r\n" not in block:
-        return 0
-    return sum(1 for ln in block.split(b"\n")[:-1] if not ln.strip(b"\r"))
+def _line_bounds(block: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Start and line-break offsets of each line of a block (which ends with a line break), and
+    which lines are blank (only spaces, tabs, CR, VT, FF)."""
+    data = np.frombuffer(block, np.uint8)
+    ends = np.flatnonzero(data == 10)
+    starts = np.empty_like(ends)
+    starts[:1] = 0
+    starts[1:] = ends[:-1] + 1
+    blank = ~np.maximum.reduceat(~_BLANK_BYTES[data], starts)
+    return starts, ends, blank
 
 
-def _slow_block(
+def _check_blank_runs(info: InputFile, blank: np.ndarray, first_line: int, blanks: _Blanks) -> None:
+    """Raise at the line where a run of blank lines passes MAX_BLANK_RUN; carry the last run."""
+    filled = np.flatnonzero(~blank)
+    # the index of the line before each run of blanks (-1 - carried run: the run goes on)
+    before = np.concatenate(([-1 - blanks.run], filled))
+    after = np.concatenate((filled, [len(blank)]))
+    runs = after - before - 1
+    over = np.flatnonzero(runs > MAX_BLANK_RUN)
+    if over.size:
+        at = first_line + int(before[over[0]]) + MAX_BLANK_RUN + 1
+        raise InputError(
+            f"more than {MAX_BLANK_RUN} blank lines in a row: not an export devicepark reads "
+            "(a padded, corrupt or hostile file); nothing was committed",
+            file=info.name,
+            line=at,
+            hint="remove the blank lines",
+        )
+    blanks.run = int(runs[-1])
+
+
+def _exact_block(
     info: InputFile,
     block: bytes,
     first_line: int,
     ncols: int,
     index: dict[str, int],
     wanted: list[str],
-) -> Batch:
-    """Line-by-line parse of a messy block: each bad line is rejected alone."""
-    rows: dict[str, list[str]] = {w: [] for w in wanted}
-    nums: list[int] = []
-    bad: list[tuple[int, str | None, str]] = []
-    blank = 0
-    lines = block.split(b"\n")[:-1]
-    for offset, raw in enumerate(lines):
-        no = first_line + offset
-        raw = raw.rstrip(b"\r")
-        if not raw.strip():
-            blank += 1
-            continue
-        if len(raw) > MAX_LINE_BYTES:
-            sizes = [len(f) for f in raw.split(b",")]
-            bad.append((no, _colname(info, sizes.index(max(sizes))), Reason.FIELD_TOO_LARGE.value))
-            continue
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            col = raw[: exc.start].count(b",")
-            bad.append((no, _colname(info, col), Reason.INVALID_UTF8.value))
-            continue
-        if text.count('"') % 2:
-            bad.append((no, _colname(info, _quote_column(text)), Reason.UNTERMINATED_QUOTE.value))
-            continue
-        try:
-            fields = next(csv.reader([text], strict=True))
-        except csv.Error:
-            bad.append((no, _colname(info, _quote_column(text)), Reason.BAD_QUOTING.value))
-            continue
-        if len(fields) != ncols:  # the column where the row stops matching the header
-            bad.append((no, _colname(info, min(len(fields), ncols)), Reason.BAD_FIELD_COUNT.value))
-            continue
-        for w in wanted:
-            rows[w].append(fields[index[w]] if w in index else "")
-        nums.append(no)
-    table = (
-        pa.table({w: pa.array(v, pa.string()) for w, v in rows.items()})
-        if nums
-        else _empty_batch(wanted)
-    )
-    return Batch(table, np.array(nums, dtype=np.int64), bad, blank, len(block))
+    blanks: _Blanks,
+) -> Iterator[Batch]:
+    """Line-by-line parse of a block, EXACT_ROWS lines at a time: each bad line alone."""
+    starts_a, ends_a, blank_a = _line_bounds(block)
+    _check_blank_runs(info, blank_a, first_line, blanks)
+    nlines = len(ends_a)
+    for lo in range(0, nlines, EXACT_ROWS):
+        hi = min(nlines, lo + EXACT_ROWS)
+        starts = starts_a[lo:hi].tolist()
+        ends = ends_a[lo:hi].tolist()
+        blank = blank_a[lo:hi].tolist()
+        rows: dict[str, list[str]] = {w: [] for w in wanted}
+        nums: list[int] = []
+        bad: list[tuple[int, str | None, str]] = []
+        nblank = 0
+        for offset, (start, end, is_blank) in enumerate(zip(starts, ends, blank, strict=True)):
+            if is_blank:
+                nblank += 1
+                continue
+            no = first_line + lo + offset
+            problem = _read_line(block[start:end], ncols, rows, index, wanted)
+            if problem is None:
+                nums.append(no)
+            else:
+                bad.append((no, _colname(info, problem[0]), problem[1]))
+        table = (
+            pa.table({w: pa.array(v, pa.string()) for w, v in rows.items()})
+            if nums
+            else _empty_batch(wanted)
+        )
+        read = ends[-1] + 1 - starts[0]
+        yield Batch(table, np.array(nums, dtype=np.int64), bad, nblank, read)
+
+
+def _read_line(
+    raw: bytes, ncols: int, rows: dict[str, list[str]], index: dict[str, int], wanted: list[str]
+) -> tuple[int, str] | None:
+    """Apply the rule to one non-blank line: append its fields to ``rows`` and return None, or
+    return (column index, reason)."""
+    raw = raw.rstrip(b"\r")
+    if len(raw) > MAX_LINE_BYTES:
+        sizes = [len(f) for f in raw.split(b",")]
+        return sizes.index(max(sizes)), Reason.FIELD_TOO_LARGE.value
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return raw[: exc.start].count(b","), Reason.INVALID_UTF8.value
+    if text.count('"') % 2:
+        return _quote_column(text), Reason.UNTERMINATED_QUOTE.value
+    fields = split_line(text)
+    if fields is None:
+        return _quote_column(text), Reason.BAD_QUOTING.value
+    if len(fields) != ncols:  # the column where the row stops matching the header
+        return min(len(fields), ncols), Reason.BAD_FIELD_COUNT.value
+    for w in wanted:
+        rows[w].append(fields[index[w]] if w in index else "")
+    return None
 
 
 def _colname(info: InputFile, i: int | None) -> str | None:
+    """A column for a message or the quarantine: its name when devicepark knows it, else its
+    position (#4): any other header name may be data."""
     if i is None:
         return None
-    return info.columns[i] if 0 <= i < len(info.columns) else f"#{i + 1}"
+    if 0 <= i < len(info.columns) and info.columns[i] in info.known:
+        return info.columns[i]
+    return f"#{i + 1}"
 
 
 def _quote_column(text: str) -> int:

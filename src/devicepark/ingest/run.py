@@ -3,7 +3,9 @@
 For each file the run reconciles ``rows = accepted + rejected + duplicates + orphans``. Rejected
 rows go to the quarantine table with file, line, column and reason code (never the raw value).
 A structural failure (missing column, unreadable file, wrong delimiter, too many rejects) raises
-an InputError and nothing from the run is committed.
+an InputError and nothing from the run is committed. The key must pass
+``pseudonym.check_key_strength`` and be the store's (``Transaction.bind_key``); a file-system
+fault (a full disk...) is a StoreError and leaves the store at its previous version.
 
 The steps live one module each: ``staging`` (validation and pseudonyms, block by block),
 ``lines``, ``observations``, ``reconcile`` (the account of a file, quarantine, reject rate),
@@ -20,12 +22,19 @@ from typing import Any
 
 import duckdb
 
-from devicepark.errors import ConfigError
+from devicepark.errors import ConfigError, StoreError
 from devicepark.ingest.lines import ingest_lines
 from devicepark.ingest.observations import ingest_observations
-from devicepark.ingest.readers import open_input
+from devicepark.ingest.pseudonym import check_key_strength
+from devicepark.ingest.readers import InputFile, open_input
 from devicepark.ingest.reconcile import FileReport
-from devicepark.ingest.staging import LINE_REQUIRED, OBS_REQUIRED, Progress
+from devicepark.ingest.staging import (
+    LINE_COLUMNS,
+    LINE_REQUIRED,
+    OBS_COLUMNS,
+    OBS_REQUIRED,
+    Progress,
+)
 from devicepark.reasons import Reason
 from devicepark.store.store import Store, Transaction
 
@@ -57,12 +66,32 @@ def ingest(
     now = now or dt.datetime.now(dt.UTC)
     if not (0.0 <= max_reject_rate <= 1.0):  # also refuses NaN
         raise ConfigError(f"--max-reject-rate must lie in 0..1, got {max_reject_rate}")
+    check_key_strength(key)
+    store.check_key(key)  # fails fast; checked again under the store's lock
     # Check every header before doing any work, so a bad file fails fast.
-    line_inputs = [open_input(p, LINE_REQUIRED, "lines") for p in lines]
-    obs_inputs = [open_input(p, OBS_REQUIRED, "observations") for p in observations]
+    line_inputs = [open_input(p, LINE_REQUIRED, "lines", LINE_COLUMNS) for p in lines]
+    obs_inputs = [open_input(p, OBS_REQUIRED, "observations", OBS_COLUMNS) for p in observations]
+    try:
+        return _run(store, con, key, line_inputs, obs_inputs, tac, max_reject_rate, progress, now)
+    except duckdb.IOException as exc:  # the engine could not write (staging, spill, store)
+        raise _engine_fault(store, exc) from None
+
+
+def _run(
+    store: Store,
+    con: duckdb.DuckDBPyConnection,
+    key: bytes,
+    line_inputs: list[InputFile],
+    obs_inputs: list[InputFile],
+    tac: Sequence[str | Path],
+    max_reject_rate: float,
+    progress: Progress,
+    now: dt.datetime,
+) -> IngestReport:
     reports: list[FileReport] = []
     rebuilt = 0
     with store.transaction() as tx:
+        tx.bind_key(key)
         if tac:
             reports.extend(_ingest_catalogs(tx, tac, progress))
         for info in line_inputs:
@@ -81,6 +110,21 @@ def ingest(
             progress("tenures", 1, 1)
         version = tx.base.version + (1 if tx.changed else 0)
     return IngestReport(str(store.path), version, [r.to_dict() for r in reports], rebuilt)
+
+
+def _engine_fault(store: Store, exc: duckdb.IOException) -> StoreError:
+    """DuckDB's own I/O error as one line; its message (which may quote SQL) is not repeated."""
+    known = {
+        "No space left": "no space left on the device",
+        "Disk quota": "disk quota exceeded",
+        "Read-only file system": "read-only file system",
+        "Permission denied": "permission denied",
+    }
+    reason = next((v for k, v in known.items() if k in str(exc)), "an input/output error")
+    return StoreError(
+        f"{store.path}: cannot write the store's files ({reason}); the store is unchanged",
+        hint="free space or fix the permissions (and DEVICEPARK_TEMP_DIR), then run again",
+    )
 
 
 def _ingest_catalogs(

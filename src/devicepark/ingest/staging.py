@@ -1,8 +1,11 @@
 """Staging: validate and pseudonymise a lines or observations file block by block in DuckDB.
 
-Accepted rows are appended to a Parquet staging file, already pseudonymised; rejected rows come
-back as (line, column, reason code). The SQL of each kind of file names its checks in order, the
-first failing one gives the reason.
+Accepted rows are appended to a Parquet staging file, already pseudonymised; rejected rows go to
+the file's ``Quarantine`` as (line, column, reason code) as soon as a block is done, and the
+reject rate is checked after every block. The SQL of each kind of file names its checks in
+order, the first failing one gives the reason. Before the SQL, Arrow prepares each slice of a
+block: the IMEI rules (``imei_parts``) and the identifiers' parts (``id_parts``: control
+characters, and libphonenumber's E.164 where the SQL rule of line ids may be wrong).
 """
 
 from __future__ import annotations
@@ -18,9 +21,15 @@ import pyarrow.parquet as pq
 
 from devicepark.identify.imei import parse_array
 from devicepark.ingest.duck import lit
+from devicepark.ingest.msisdn import library_column, rules_for
 from devicepark.ingest.pseudonym import canonical_from_parts_sql, hmac_sql, phone_digits_sql
-from devicepark.ingest.readers import Batch, InputFile, iter_batches
-from devicepark.ingest.reconcile import FileReport, Rejected
+from devicepark.ingest.readers import InputFile, iter_batches
+from devicepark.ingest.reconcile import (
+    MIN_ROWS_BEFORE_ABORT,
+    FileReport,
+    Quarantine,
+    check_reject_rate,
+)
 from devicepark.reasons import Reason
 
 Progress = Callable[..., None]
@@ -39,6 +48,9 @@ LINE_REQUIRED = ("line_id", "operator_brand", "activated_on")
 OBS_COLUMNS = ["line_id", "imei", "observed_at"]
 OBS_REQUIRED = ("line_id", "imei", "observed_at")
 FUTURE_TOLERANCE = dt.timedelta(days=1)
+SLICE_ROWS = 1 << 18  # rows per SQL query: bounds memory when a block holds millions of tiny rows
+# A control or invisible character in an identifier (RE2: Cc, Cf, Zl, Zp).
+_CONTROL = r"[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]"
 
 
 def _date_ok(col: str) -> str:
@@ -62,14 +74,14 @@ def _problem(reason: Reason, column: str) -> str:
 
 
 def lines_sql(key: bytes, cc: str) -> str:
-    """Validation and pseudonyms of a block of lines (the view ``batch``)."""
+    """Validation and pseudonyms of a block of lines (the view ``batch``, with ``id_parts``)."""
     canon = canonical_from_parts_sql("line_id", "lid_phone", cc)
     return f"""
 WITH t AS (
   SELECT line_no, trim(line_id) AS line_id, trim(customer_id) AS customer_id,
          trim(operator_brand) AS operator_brand, lower(trim(segment)) AS segment,
          lower(trim(plan)) AS plan, trim(region) AS region,
-         trim(activated_on) AS a, trim(terminated_on) AS t
+         trim(activated_on) AS a, trim(terminated_on) AS t, lib_canon, lid_problem, cid_problem
   FROM batch
 ), u AS (
   SELECT *,
@@ -78,10 +90,12 @@ WITH t AS (
     {phone_digits_sql("line_id")} AS lid_phone
   FROM t
 ), v AS (
-  SELECT *, {canon} AS canon,
+  SELECT *, coalesce(lib_canon, {canon}) AS canon,
     CASE
       WHEN line_id = '' THEN {_problem(Reason.MISSING_VALUE, "line_id")}
+      WHEN lid_problem IS NOT NULL THEN lid_problem
       WHEN {_NON_ASCII_DIGIT} THEN {_problem(Reason.NON_ASCII_DIGIT, "line_id")}
+      WHEN cid_problem IS NOT NULL THEN cid_problem
       WHEN operator_brand = '' THEN {_problem(Reason.MISSING_VALUE, "operator_brand")}
       WHEN a = '' THEN {_problem(Reason.MISSING_VALUE, "activated_on")}
       WHEN act IS NULL THEN {_problem(Reason.BAD_DATE, "activated_on")}
@@ -107,7 +121,7 @@ FROM v
 
 def observations_sql(key: bytes, cc: str, tz: str, now: dt.datetime) -> str:
     """Validation, instants and pseudonyms of a block of observations (the view ``batch``, with
-    the IMEI already parsed by ``imei_parts``)."""
+    the IMEI already parsed by ``imei_parts`` and the line id's ``id_parts``)."""
     canon = canonical_from_parts_sql("line_id", "lid_phone", cc)
     # UTC offsets up to +-14:59 (real ones span -12:00..+14:00); years 1000-9999.
     iso = (
@@ -117,7 +131,8 @@ def observations_sql(key: bytes, cc: str, tz: str, now: dt.datetime) -> str:
     limit = (now + FUTURE_TOLERANCE).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
     return f"""
 WITH t AS (
-  SELECT line_no, trim(line_id) AS line_id, trim(observed_at) AS s, valid, reason, kind, tac, body
+  SELECT line_no, trim(line_id) AS line_id, trim(observed_at) AS s, valid, reason, kind, tac, body,
+         lib_canon, lid_problem
   FROM batch
 ), u AS (
   SELECT *, regexp_full_match(s, '{iso}') AND s >= '1000' AS iso,
@@ -142,9 +157,10 @@ WITH t AS (
     END AS instant
   FROM x
 ), z AS MATERIALIZED (
-  SELECT *, {canon} AS canon,
+  SELECT *, coalesce(lib_canon, {canon}) AS canon,
     CASE
       WHEN line_id = '' THEN {_problem(Reason.MISSING_VALUE, "line_id")}
+      WHEN lid_problem IS NOT NULL THEN lid_problem
       WHEN {_NON_ASCII_DIGIT} THEN {_problem(Reason.NON_ASCII_DIGIT, "line_id")}
       WHEN reason IS NOT NULL THEN reason || '|imei'
       WHEN s = '' THEN {_problem(Reason.MISSING_VALUE, "observed_at")}
@@ -172,14 +188,36 @@ LEFT JOIN hp ON z.problem IS NULL AND z.body = hp.body
 """
 
 
-def imei_parts(batch: Batch) -> pa.Table:
-    """An observations block with its IMEI replaced by the columns of ``imei.parse_array``
+def imei_parts(table: pa.Table) -> pa.Table:
+    """A slice of observations with its IMEI replaced by the columns of ``imei.parse_array``
     (valid, reason, kind, tac, body): the IMEI rules run vectorised in Arrow, before the SQL."""
-    parsed = parse_array(batch.table.column("imei"))
-    table = batch.table.select(["line_id", "observed_at"])
+    parsed = parse_array(table.column("imei"))
+    table = table.drop_columns(["imei"])
     for name in ("valid", "reason", "kind", "tac", "body"):
         table = table.append_column(name, parsed.column(name))
     return table
+
+
+def id_parts(table: pa.Table, country_code: str, customer: bool = False) -> pa.Table:
+    """A slice with the identifiers' parts the SQL needs: ``lib_canon`` (libphonenumber's E.164
+    of the line id where the SQL rule may be wrong, else null) and ``lid_problem`` (and for
+    lines ``cid_problem``): ``'control_character|<column>'`` when the identifier holds a
+    control or invisible character, else null."""
+    line_id = table.column("line_id")
+    trimmed = pc.utf8_trim(line_id, " ")  # as SQL trim(): spaces only
+    table = table.append_column("lib_canon", library_column(trimmed, rules_for(country_code)))
+    table = table.append_column("lid_problem", _control(line_id, "line_id"))
+    if customer:
+        table = table.append_column(
+            "cid_problem", _control(table.column("customer_id"), "customer_id")
+        )
+    return table
+
+
+def _control(values: pa.ChunkedArray, column: str) -> pa.ChunkedArray:
+    problem = pa.scalar(f"{Reason.CONTROL_CHARACTER.value}|{column}", pa.string())
+    found = pc.match_substring_regex(values, _CONTROL)
+    return pc.if_else(found, problem, pa.scalar(None, pa.string()))
 
 
 def stage_rows(
@@ -189,38 +227,58 @@ def stage_rows(
     sql: str,
     stage: Path,
     rep: FileReport,
+    quarantine: Quarantine,
+    rate: float,
     progress: Progress,
-    prepare: Callable[[Batch], pa.Table] | None = None,
-) -> tuple[list[Rejected], bool]:
+    prepare: Callable[[pa.Table], pa.Table],
+) -> bool:
     """Validate and pseudonymise a file block by block with ``sql`` over the view ``batch``.
 
-    Accepted rows are appended to the Parquet file ``stage``; returns the rejected rows
-    (line, column, reason) and whether any row was staged. ``rep.rows`` counts every row.
+    Accepted rows are appended to the Parquet file ``stage``, rejected ones to ``quarantine``;
+    returns whether any row was staged. ``rep.rows`` counts every row. Once
+    MIN_ROWS_BEFORE_ABORT rows are read, the file aborts (InputError) after the first block
+    whose rejects exceed ``rate`` even if every row the rest of the file can hold is accepted.
     """
-    rejects: list[Rejected] = []
     writer: pq.ParquetWriter | None = None
     task = f"{rep.kind} {info.path.name}"
     done = 0
-    for batch in iter_batches(info, columns):
-        rep.rows += batch.table.num_rows + len(batch.bad_rows)
-        rep.blank_lines += batch.blank_lines
-        rejects.extend(batch.bad_rows)
-        table = prepare(batch) if prepare else batch.table
-        con.register("batch", table.append_column("line_no", pa.array(batch.line_no, pa.int64())))
-        out = con.sql(sql).to_arrow_table()
-        con.unregister("batch")
-        problems = out.filter(pc.is_valid(out["problem"]))
-        for no, prob in zip(
-            problems["line_no"].to_pylist(), problems["problem"].to_pylist(), strict=True
-        ):
-            reason, column = prob.split("|")
-            rejects.append((no, column, reason))
-        good = out.filter(pc.is_null(out["problem"])).drop_columns(["problem"])
-        if writer is None:
-            writer = pq.ParquetWriter(stage, good.schema)
-        writer.write_table(good)
-        done += batch.bytes_read
-        progress(task, done, info.size)
-    if writer is not None:
-        writer.close()
-    return rejects, writer is not None and stage.exists()
+    try:
+        for batch in iter_batches(info, columns):
+            rep.rows += batch.table.num_rows + len(batch.bad_rows)
+            rep.blank_lines += batch.blank_lines
+            nos: list[pa.Array] = []
+            cols: list[pa.Array] = []
+            reasons: list[pa.Array] = []
+            if batch.bad_rows:
+                no, col, reason = zip(*batch.bad_rows, strict=True)
+                nos.append(pa.array(no, pa.int64()))
+                cols.append(pa.array(col, pa.string()))
+                reasons.append(pa.array(reason, pa.string()))
+            line_no = pa.array(batch.line_no, pa.int64())
+            for lo in range(0, batch.table.num_rows, SLICE_ROWS):
+                piece = prepare(batch.table.slice(lo, SLICE_ROWS))
+                con.register("batch", piece.append_column("line_no", line_no.slice(lo, SLICE_ROWS)))
+                out = con.sql(sql).to_arrow_table()
+                con.unregister("batch")
+                problems = out.filter(pc.is_valid(out["problem"]))
+                if problems.num_rows:
+                    parts = pc.split_pattern(problems["problem"], "|")
+                    nos.append(problems["line_no"].combine_chunks())
+                    reasons.append(pc.list_element(parts, 0).combine_chunks())
+                    cols.append(pc.list_element(parts, 1).combine_chunks())
+                good = out.filter(pc.is_null(out["problem"])).drop_columns(["problem"])
+                if writer is None:
+                    writer = pq.ParquetWriter(stage, good.schema)
+                writer.write_table(good)
+            if nos:
+                quarantine.add(
+                    pa.concat_arrays(nos), pa.concat_arrays(cols), pa.concat_arrays(reasons)
+                )
+            done += batch.bytes_read
+            if rep.rows >= MIN_ROWS_BEFORE_ABORT:
+                check_reject_rate(rep, quarantine, rate, info.rows_left_max(done, rep.rows))
+            progress(task, done, info.size)
+    finally:
+        if writer is not None:
+            writer.close()
+    return writer is not None and stage.exists()

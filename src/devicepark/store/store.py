@@ -9,16 +9,25 @@ A store is a directory any engine can read::
 
 A transaction writes into staging, moves its files under ``tables/`` and then replaces
 ``manifest.json`` with ``os.replace``: that rename is the commit. A writer killed at any moment
-leaves the previous manifest in force; files no manifest names are swept by the next writer.
-Files of the previous version are kept one more commit, so a reader that has just read the
-manifest can still read its files.
+(or stopped by a full disk) leaves the previous manifest in force; files no manifest names are
+swept by the next writer. Files of the previous version are kept one more commit, so a reader
+that has just read the manifest can still read its files. A fault of the file system (the path
+is a file, the store is read-only, the disk is full) is a StoreError naming it, never a
+traceback.
+
+The manifest records the fingerprint of the pseudonymisation key the store was built with
+(``key_fingerprint``: an HMAC of a fixed string under the key, which tells keys apart and reveals
+nothing of the key); ``Store.check_key`` refuses any other key.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import fcntl
+import hashlib
+import hmac
 import json
 import os
 import shutil
@@ -35,6 +44,36 @@ from devicepark.store.schema import SCHEMAS
 
 FORMAT = "devicepark-store/1"
 MANIFEST = "manifest.json"
+KEY_CHECK = b"devicepark/key-fingerprint/v1"
+ROTATE_HINT = (
+    "use the key this store was built with; to change keys, build a new store from the raw "
+    "exports (README: Rotating the key)"
+)
+# OS errors that mean "the store cannot be written", wherever they happen in a transaction.
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG}
+
+
+def key_fingerprint(key: bytes) -> str:
+    """The fingerprint the manifest records: HMAC-SHA256(key, a fixed string), 32 hex
+    characters. It tells two keys apart and reveals nothing about either.
+
+    >>> one, two = key_fingerprint(bytes(range(32))), key_fingerprint(bytes(range(1, 33)))
+    >>> len(one), one != two
+    (32, True)
+    """
+    return hmac.new(key, KEY_CHECK, hashlib.sha256).hexdigest()[:32]
+
+
+def _fault(root: Path, exc: OSError, doing: str) -> StoreError:
+    """A file-system fault as one line naming the store, what was done and the OS's reason."""
+    code = exc.errno
+    reason = os.strerror(code) if code else type(exc).__name__
+    if code == errno.ENOSPC:
+        reason = "no space left on the device"
+    return StoreError(
+        f"{root}: cannot {doing} ({reason}); the store is unchanged",
+        hint="free space or fix the permissions, then run again" if code else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -70,6 +109,7 @@ class Manifest:
         default_factory=list
     )  # files of the previous version, kept one commit
     committed_at: str | None = None
+    key_fingerprint: str | None = None  # of the key the store's pseudonyms were made with
 
     def to_json(self) -> str:
         data = {
@@ -77,6 +117,7 @@ class Manifest:
             "version": self.version,
             "committed_at": self.committed_at,
             "config": asdict(self.config),
+            "key_fingerprint": self.key_fingerprint,
             "tables": self.tables,
             "previous": self.previous,
         }
@@ -98,6 +139,7 @@ class Manifest:
             tables={k: list(v) for k, v in data.get("tables", {}).items()},
             previous=list(data.get("previous", [])),
             committed_at=data.get("committed_at"),
+            key_fingerprint=data.get("key_fingerprint"),
         )
 
 
@@ -119,7 +161,13 @@ class Store:
                 f"{root}: no devicepark store here",
                 hint=f"create one with: devicepark ingest --store {root} --lines FILE ...",
             )
-        return cls(root, Manifest.from_json(mpath.read_text(encoding="utf-8"), mpath))
+        try:
+            text = mpath.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise _fault(root, exc, "read the store's manifest") from None
+        except UnicodeDecodeError:
+            raise StoreError(f"{mpath}: manifest is not UTF-8 text") from None
+        return cls(root, Manifest.from_json(text, mpath))
 
     @classmethod
     def create(cls, path: str | os.PathLike[str], config: StoreConfig | None = None) -> Store:
@@ -127,9 +175,13 @@ class Store:
         root = Path(path)
         if (root / MANIFEST).is_file():
             return cls.open(root)
-        root.mkdir(parents=True, exist_ok=True)
-        manifest = Manifest(config=config or StoreConfig())
-        _write_manifest(root, manifest)
+        _check_directory(root)
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            manifest = Manifest(config=config or StoreConfig())
+            _write_manifest(root, manifest)
+        except OSError as exc:
+            raise _fault(root, exc, "create the store") from None
         return cls(root, manifest)
 
     def refresh(self) -> Store:
@@ -144,6 +196,24 @@ class Store:
     @property
     def version(self) -> int:
         return self.manifest.version
+
+    @property
+    def key_fingerprint(self) -> str | None:
+        return self.manifest.key_fingerprint
+
+    def check_key(self, key: bytes) -> bytes:
+        """Return ``key`` if the store was built with it (or records no key yet); else raise a
+        ConfigError: another key's pseudonyms would count every line twice."""
+        recorded = self.manifest.key_fingerprint
+        given = key_fingerprint(key)
+        if recorded is not None and not hmac.compare_digest(recorded, given):
+            raise ConfigError(
+                f"{self.path}: this store was built with another pseudonymisation key "
+                f"(key fingerprint {given[:8]}, the store's {recorded[:8]}): its pseudonyms "
+                "would not match, and every line would count twice",
+                hint=ROTATE_HINT,
+            )
+        return key
 
     def has(self, table: str) -> bool:
         return bool(self.manifest.tables.get(table))
@@ -167,9 +237,13 @@ class Store:
     @contextlib.contextmanager
     def transaction(self, *, wait: bool = True) -> Iterator[Transaction]:
         """Open the single writer; the block's normal end commits, an exception discards."""
-        self.path.mkdir(parents=True, exist_ok=True)
-        lock_path = self.path / ".lock"
-        with open(lock_path, "a+") as lock:
+        _check_directory(self.path)
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            lock = open(self.path / ".lock", "a+")  # closed by the with below
+        except OSError as exc:
+            raise _fault(self.path, exc, "take the store's lock") from None
+        with lock:
             flags = fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB)
             try:
                 fcntl.flock(lock, flags)
@@ -177,15 +251,27 @@ class Store:
                 raise StoreError(f"{self.path}: another ingest holds the store's lock") from None
             try:
                 current = Store.open(self.path)
-                _sweep(self.path, current.manifest)
-                tx = Transaction(current)
+                try:
+                    _sweep(self.path, current.manifest)
+                    tx = Transaction(current)
+                except OSError as exc:
+                    raise _fault(self.path, exc, "write into the store") from None
                 try:
                     yield tx
+                except OSError as exc:
+                    shutil.rmtree(tx.staging, ignore_errors=True)
+                    if exc.errno in _WRITE_ERRNOS:
+                        raise _fault(self.path, exc, "write the store's files") from None
+                    raise
                 except BaseException:
                     shutil.rmtree(tx.staging, ignore_errors=True)
                     raise
                 if tx.changed:
-                    tx._commit()
+                    try:
+                        tx._commit()
+                    except OSError as exc:
+                        shutil.rmtree(tx.staging, ignore_errors=True)
+                        raise _fault(self.path, exc, "commit to the store") from None
                 shutil.rmtree(tx.staging, ignore_errors=True)
                 self.manifest = Store.open(self.path).manifest
             finally:
@@ -203,8 +289,17 @@ class Transaction:
         self._tables: dict[str, list[str]] = {k: list(v) for k, v in base.manifest.tables.items()}
         self._staged: list[tuple[Path, str]] = []  # (staging path, relative final path)
         self._config = base.config
+        self._key_fingerprint = base.manifest.key_fingerprint
         self._counter = 0
         self.changed = False
+
+    def bind_key(self, key: bytes) -> None:
+        """Check ``key`` against the store's (``Store.check_key``); a store that records none
+        (new, or made by an earlier release) records this one's fingerprint at this commit."""
+        self.base.check_key(key)
+        if self._key_fingerprint is None:
+            self._key_fingerprint = key_fingerprint(key)
+            self.changed = True
 
     @property
     def path(self) -> Path:
@@ -277,8 +372,23 @@ class Transaction:
             tables={k: v for k, v in self._tables.items()},
             previous=previous,
             committed_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            key_fingerprint=self._key_fingerprint,
         )
         _write_manifest(root, manifest)
+
+
+def _check_directory(root: Path) -> None:
+    """A StoreError when the store's path, or a folder above it, is an existing file."""
+    for part in (root, *root.parents):
+        try:
+            is_file = part.exists() and not part.is_dir()
+        except OSError:
+            return  # unreadable: the OS names the fault when the store is written
+        if is_file:
+            where = "is a file" if part == root else f"lies under {part}, which is a file"
+            raise StoreError(
+                f"{root}: {where}, not a directory", hint="give --store a directory path"
+            )
 
 
 def _write_manifest(root: Path, manifest: Manifest) -> None:

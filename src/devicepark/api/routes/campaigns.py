@@ -93,7 +93,7 @@ def campaign_audience(
     """The eligible lines at the campaign's start, split treatment/holdout; always needs the
     token. Pseudonyms only (``devicepark campaign audience``)."""
     campaign = app.campaigns.get(campaign_id)
-    key = load_key()
+    key = app.store.store().check_key(load_key())  # refuses a key other than the store's
     with app.store.tables() as (con, t):
         table = answers.audience(con, t, campaign, key)
     name = f"{campaign.id}-audience.{format}"
