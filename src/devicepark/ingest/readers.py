@@ -39,6 +39,7 @@ MAX_LINE_BYTES = 1 << 20  # a longer line (without its line break) is rejected: 
 MAX_BLANK_RUN = 1000  # more blank lines in a row: a whole-file error
 PARSE_CHUNK_BYTES = 1 << 20  # Arrow's parse chunk
 EXACT_ROWS = 1 << 16  # lines per batch of the line-by-line path
+BLOCK_ROWS = 1 << 18  # lines per block at most: a block of tiny rows is cut (bounded memory)
 PARQUET_ROWS = (1 << 10, 1 << 20)  # rows per Parquet batch: about BLOCK_BYTES of data, in bounds
 DEFLATE_MAX_RATIO = 1032  # deflate never expands a byte into more than 1032 bytes
 OTHER_DELIMITERS = (";", "\t", "|")
@@ -90,8 +91,8 @@ class InputFile:
         break); a gzip file holds at most 1032 times its size (deflate's limit)."""
         if self.fmt == "parquet":
             return max(0, (self.rows or 0) - rows_done)
-        most = self.size * (DEFLATE_MAX_RATIO if self.gzip else 1) - self.header_bytes
-        return max(0, most - bytes_done) // 2 + 1
+        left = self.size * (DEFLATE_MAX_RATIO if self.gzip else 1) - self.header_bytes - bytes_done
+        return left // 2 + 1 if left > 0 else 0
 
 
 def split_line(text: str) -> list[str] | None:
@@ -450,12 +451,26 @@ def _csv_batches(info: InputFile, wanted: list[str], exact: bool) -> Iterator[Ba
                     carry = data
                     continue
                 block, carry = data[: cut + 1], data[cut + 1 :]
-            yield from _parse_block(
-                info, block, header_bytes, line + 1, ncols, index, wanted, blanks, exact
-            )
-            line += block.count(b"\n")
+            for piece in _pieces(block):
+                yield from _parse_block(
+                    info, piece, header_bytes, line + 1, ncols, index, wanted, blanks, exact
+                )
+                line += piece.count(b"\n")
     finally:
         fh.close()
+
+
+def _pieces(block: bytes) -> Iterator[bytes]:
+    """The block cut at line breaks into pieces of at most BLOCK_ROWS lines."""
+    if block.count(b"\n") <= BLOCK_ROWS:
+        yield block
+        return
+    ends = np.flatnonzero(np.frombuffer(block, np.uint8) == 10)
+    start = 0
+    for end in ends[BLOCK_ROWS - 1 :: BLOCK_ROWS].tolist() + [len(block) - 1]:
+        if end >= start:
+            yield block[start : end + 1]
+        start = end + 1
 
 
 def _empty_batch(wanted: list[str]) -> pa.Table:

@@ -236,14 +236,18 @@ def stage_rows(
 
     Accepted rows are appended to the Parquet file ``stage``, rejected ones to ``quarantine``;
     returns whether any row was staged. ``rep.rows`` counts every row. Once
-    MIN_ROWS_BEFORE_ABORT rows are read, the file aborts (InputError) after the first block
-    whose rejects exceed ``rate`` even if every row the rest of the file can hold is accepted.
+    MIN_ROWS_BEFORE_ABORT rows are read, the file aborts (InputError) as soon as another block
+    follows rows whose rejects exceed ``rate`` even if every row the rest of the file can hold
+    were accepted.
     """
     writer: pq.ParquetWriter | None = None
     task = f"{rep.kind} {info.path.name}"
     done = 0
     try:
         for batch in iter_batches(info, columns):
+            # the rows so far, once another block follows them (the last one is finish's)
+            if rep.rows >= MIN_ROWS_BEFORE_ABORT:
+                check_reject_rate(rep, quarantine, rate, info.rows_left_max(done, rep.rows))
             rep.rows += batch.table.num_rows + len(batch.bad_rows)
             rep.blank_lines += batch.blank_lines
             nos: list[pa.Array] = []
@@ -275,8 +279,6 @@ def stage_rows(
                     pa.concat_arrays(nos), pa.concat_arrays(cols), pa.concat_arrays(reasons)
                 )
             done += batch.bytes_read
-            if rep.rows >= MIN_ROWS_BEFORE_ABORT:
-                check_reject_rate(rep, quarantine, rate, info.rows_left_max(done, rep.rows))
             progress(task, done, info.size)
     finally:
         if writer is not None:
