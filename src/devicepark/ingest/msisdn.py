@@ -159,10 +159,23 @@ def needs_library(trimmed: pa.Array, rules: Rules) -> pa.Array:
     return pc.fill_null(need, False)
 
 
-def library_column(trimmed: pa.Array, rules: Rules) -> pa.Array:
+def library_column(trimmed: pa.Array | pa.ChunkedArray, rules: Rules) -> pa.Array:
     """For each trimmed line id, the library's E.164 where the SQL rule may be wrong and the
     library reads a phone number; null elsewhere (the SQL rule then gives the canonical form).
     The library runs once per distinct value."""
+    if isinstance(trimmed, pa.ChunkedArray):
+        trimmed = trimmed.combine_chunks()
+    result = pa.nulls(len(trimmed), pa.string())
+    # The usual spelling written without separators (+33612345678) is the SQL rule's answer:
+    # one pass over the column settles it, the rest is looked at closely.
+    other = pc.invert(pc.fill_null(pc.match_substring_regex(trimmed, rules.fast), False))
+    if not pc.any(other).as_py():
+        return result
+    answers = _closely(trimmed.filter(other), rules)
+    return pc.replace_with_mask(result, other, answers)
+
+
+def _closely(trimmed: pa.Array, rules: Rules) -> pa.Array:
     need = needs_library(trimmed, rules)
     result = pa.nulls(len(trimmed), pa.string())
     if not pc.any(need).as_py():

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -214,10 +215,34 @@ def id_parts(table: pa.Table, country_code: str, customer: bool = False) -> pa.T
     return table
 
 
-def _control(values: pa.ChunkedArray, column: str) -> pa.ChunkedArray:
+def _control(values: pa.ChunkedArray, column: str) -> pa.Array:
+    """``'control_character|<column>'`` where a value holds a control or invisible character,
+    else null. The regular expression only reads the values with a byte outside printable ASCII
+    (found by one vectorised pass over the column's bytes)."""
     problem = pa.scalar(f"{Reason.CONTROL_CHARACTER.value}|{column}", pa.string())
-    found = pc.match_substring_regex(values, _CONTROL)
-    return pc.if_else(found, problem, pa.scalar(None, pa.string()))
+    array = values.combine_chunks()
+    found = np.zeros(len(array), dtype=bool)
+    odd = np.flatnonzero(_odd_bytes(array))
+    if odd.size:
+        hits = pc.match_substring_regex(array.take(pa.array(odd)), _CONTROL)
+        found[odd] = pc.fill_null(hits, False).to_numpy(zero_copy_only=False)
+    return pc.if_else(pa.array(found), problem, pa.scalar(None, pa.string()))
+
+
+def _odd_bytes(array: pa.Array) -> np.ndarray:
+    """Per string: whether it holds a byte under 0x20 or from 0x7f (an ASCII control, or any
+    non-ASCII character). Any other array: True everywhere (the regex decides)."""
+    if array.type != pa.string() or array.null_count:
+        return np.ones(len(array), dtype=bool)
+    offsets = np.frombuffer(array.buffers()[1], np.int32)[
+        array.offset : array.offset + len(array) + 1
+    ]
+    data = array.buffers()[2]
+    if data is None or not len(array):
+        return np.zeros(len(array), dtype=bool)
+    raw = np.frombuffer(data, np.uint8)
+    odd = np.concatenate(([0], np.cumsum((raw < 0x20) | (raw >= 0x7F), dtype=np.int64)))
+    return (odd[offsets[1:]] - odd[offsets[:-1]]) > 0
 
 
 def stage_rows(
