@@ -106,6 +106,16 @@ def test_a_header_with_quotes_out_of_place_is_refused(tmp_path: Path, key_env: s
     assert code == 2 and err.startswith(f"error: {path}:1: the header is not valid CSV")
 
 
+def test_a_quoted_header_split_by_semicolons_is_a_wrong_delimiter(
+    tmp_path: Path, key_env: str
+) -> None:
+    """A French spreadsheet export quotes every name and splits them by ';'."""
+    path = tmp_path / "obs.csv"
+    path.write_bytes(b'"line_id";"imei";"observed_at"\n"+33600000001";"860000010001013";"x"\n')
+    code, _, err = ingest(tmp_path, path)
+    assert code == 2 and err.startswith(f"error: {path}:1: column 1: wrong delimiter"), err
+
+
 def test_blank_lines_up_to_the_bound_and_one_more(tmp_path: Path, key_env: str) -> None:
     blank = b"\n \r\n\t\n" * 333 + b"\n"  # 1000 blank lines, spaces, tabs and CRs included
     ok = tmp_path / "ok.csv"

@@ -145,17 +145,9 @@ def open_input(
     else:
         header, nbytes, gz = _header_line(p)
         fields = split_line(header) if header else []
-        if fields is None:
-            raise InputError(
-                "the header is not valid CSV (a quote out of place)",
-                file=str(p),
-                line=1,
-                hint='names may be quoted, with "" for a quote inside',
-            )
-        raw = fields
-        columns = [c.lower().strip() for c in raw]
-        info = InputFile(p, "csv", columns, size, known, gz, nbytes)
-        if len(columns) == 1 and not set(required) <= set(columns):
+        if fields is None or (
+            len(fields) == 1 and not set(required) <= {fields[0].lower().strip()}
+        ):
             for d in OTHER_DELIMITERS:
                 if d in header:
                     raise InputError(
@@ -166,6 +158,15 @@ def open_input(
                         column=1,
                         hint="re-export with ',' as the delimiter",
                     )
+        if fields is None:
+            raise InputError(
+                "the header is not valid CSV (a quote out of place)",
+                file=str(p),
+                line=1,
+                hint='names may be quoted, with "" for a quote inside',
+            )
+        raw = fields
+        info = InputFile(p, "csv", [c.lower().strip() for c in raw], size, known, gz, nbytes)
     columns = info.columns
     missing = [c for c in required if c not in columns]
     if missing:
