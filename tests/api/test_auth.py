@@ -77,6 +77,10 @@ def test_dashboard_accepts_basic_credentials(app):
 
 
 # -- public mode ---------------------------------------------------------------------------------
+# Anonymous requests get perturbed figures (tests/privacy holds the attacks); these tests pin the
+# contract: which endpoints, which headers, and that a token still gets the CLI's exact bytes.
+
+PUBLIC_BASE = "/v1/base?as_of=2022-01-31"  # a month end: public figures are weekly or monthly
 
 
 @pytest.fixture
@@ -86,33 +90,65 @@ def public_app(core_store, api_env):
     return create_app(core_store, token=TOKEN, public=True, threshold=2)
 
 
-def test_public_base_is_disclosure_controlled(public_app):
-    """Threshold 2: Apple, Samsung and Unknown (1 line each) are hidden; three hidden cells
-    add up to 3 >= 2, so Xiaomi (2 lines) stays."""
-    a = get(public_app, BASE_URL).json()
-    shown = {g["vendor"]: (g["lines"], g["suppressed"]) for g in a["groups"]}
-    assert shown == {"Xiaomi": (2, False), "Samsung": (None, True), "Apple": (None, True),
-                     "Unknown": (None, True)}
-    assert (a["total_lines"], a["identified_lines"]) == (7, 5)
-    assert all(g["share"] is None for g in a["groups"] if g["suppressed"])
+def _lines_by_vendor(core_store, day):
+    """Each identified line's vendor at ``day``, read with the plain (unkeyed) base query."""
+    from devicepark.base.snapshot import base_lines
+    from devicepark.store import Store, connect, open_tables
+
+    con = connect("duckdb")
+    rows = con.to_pyarrow(base_lines(open_tables(con, Store.open(core_store)), day)).to_pylist()
+    out: dict[str, list[str]] = {}
+    for r in rows:
+        out.setdefault(r["vendor"] if r["identified"] else None, []).append(r["line"])
+    return out
 
 
-def test_public_answers_equal_publish_disclosure(public_app, core_store):
-    import json
+def test_public_base_is_perturbed_from_each_cells_lines(public_app, core_store):
+    """Each published count is the count plus the p-table's noise for the sum of its lines'
+    record keys (first two hex characters of the pseudonym), worked out here from the lines."""
+    import datetime as dt
 
-    from devicepark.publish.disclosure import protect_base, protect_series, protect_switches
+    from devicepark.publish.cellkey import MAX_NOISE, perturb
 
-    for url, args, protect in [
-        (BASE_URL + "&by=vendor,operator_brand",
-         ["base", "--as-of", "2022-02-03", "--by", "vendor,operator_brand"], protect_base),
-        ("/v1/series?from=2022-01-20&to=2022-02-03&every=week",
-         ["series", "--from", "2022-01-20", "--to", "2022-02-03", "--every", "week"],
-         protect_series),
-        ("/v1/switches?from=2022-01-10&to=2022-02-03",
-         ["switches", "--from", "2022-01-10", "--to", "2022-02-03"], protect_switches),
-    ]:
-        _, out, _ = cli(*args, "--store", str(core_store), "--format", "json")
-        assert get(public_app, url).json() == protect(json.loads(out), 2)
+    def key(lines):
+        return sum(int(x[:2], 16) for x in lines) % 256
+
+    by_vendor = _lines_by_vendor(core_store, dt.date(2022, 1, 31))
+    r = get(public_app, PUBLIC_BASE)
+    assert r.status_code == 200 and r.headers["x-devicepark-figures"] == "perturbed"
+    a = r.json()
+    assert a["disclosure"]["method"] == "cell-key perturbation"
+    assert a["disclosure"]["max_noise"] == MAX_NOISE and a["disclosure"]["hidden_under"] == 2
+    groups = {v: ls for v, ls in by_vendor.items() if v is not None}
+    assert {g["vendor"] for g in a["groups"]} == set(groups)
+    for g in a["groups"]:
+        lines = groups[g["vendor"]]
+        want = perturb(len(lines), key(lines))
+        assert g["lines"] == (want if want >= 2 else None)
+        assert g["suppressed"] == (g["lines"] is None)
+    everyone = [x for ls in by_vendor.values() for x in ls]
+    identified = [x for ls in groups.values() for x in ls]
+    assert a["total_lines"] == perturb(len(everyone), key(everyone))
+    assert a["identified_lines"] == perturb(len(identified), key(identified))
+
+
+def test_public_headers_say_perturbed_and_the_token_gets_exact_bytes(public_app, core_store):
+    anon = get(public_app, PUBLIC_BASE)
+    exact = get(public_app, PUBLIC_BASE, AUTH)
+    _, out, _ = cli("base", "--store", str(core_store), "--as-of", "2022-01-31",
+                    "--format", "json")  # fmt: skip
+    assert exact.content == out and exact.headers["x-devicepark-figures"] == "exact"
+    assert "no-store" in exact.headers["cache-control"]
+    assert anon.headers["x-devicepark-figures"] == "perturbed"
+    assert "disclosure" not in exact.json() and "disclosure" in anon.json()
+    # and again, from the cache: neither answer reads the other's
+    assert get(public_app, PUBLIC_BASE, AUTH).content == out
+    assert get(public_app, PUBLIC_BASE).content == anon.content
+
+
+def test_a_wrong_token_on_a_public_server_is_401_not_anonymous(public_app):
+    r = get(public_app, PUBLIC_BASE, {"Authorization": "Bearer wrong"})
+    assert_error(r, 401, "unauthorized")
 
 
 def test_public_adds_hide_small_days(public_app):
@@ -122,15 +158,23 @@ def test_public_adds_hide_small_days(public_app):
         assert p["adds"] is None or p["adds"] == 0 or p["adds"] >= 2
 
 
-def test_public_milestones_refuse_small_thresholds(core_store, api_env):
+def test_public_milestones_take_round_thresholds_only(core_store, api_env):
     from devicepark.api.app import create_app
 
     app = create_app(core_store, token=TOKEN, public=True)  # threshold 10
-    msg = assert_error(get(app, "/v1/milestones?vendor=Xiaomi&every=1"), 400, "bad_request")
-    assert "at least 10" in msg
-    a = get(app, "/v1/milestones?vendor=Xiaomi&every=10").json()
-    assert a["last_count"] is None  # 2 lines: under the threshold
-    assert all(m["threshold"] >= 10 for m in a["milestones"])
+    msg = assert_error(get(app, "/v1/milestones?vendor=Xiaomi&every=10"), 400,
+                       "outside_public_bounds")  # fmt: skip
+    assert "multiples of 100" in msg
+    a = get(app, "/v1/milestones?vendor=Xiaomi&every=100").json()
+    assert a["last_count"] is None  # 2 lines, perturbed: under the threshold
+    assert a["disclosure"]["max_noise"] == 4
+    assert get(app, "/v1/milestones?vendor=Xiaomi&every=10", AUTH).status_code == 200
+
+
+def test_public_campaign_files_and_offers_need_the_token(public_app):
+    for url in ("/v1/campaigns", f"/v1/campaigns/{CAMPAIGN_ID}/offers?at=2022-02-04"):
+        assert_error(get(public_app, url), 401, "unauthorized")
+        assert get(public_app, url, AUTH).status_code == 200
 
 
 def test_public_audience_still_needs_the_token(public_app):
@@ -139,7 +183,9 @@ def test_public_audience_still_needs_the_token(public_app):
 
 
 def test_public_dashboard_needs_no_token(public_app):
-    assert get(public_app, "/").status_code == 200
+    r = get(public_app, "/")
+    assert r.status_code == 200 and r.headers["x-devicepark-figures"] == "perturbed"
+    assert "Perturbed figures" in r.text or "Chiffres perturbés" in r.text
 
 
 # -- the one error shape -------------------------------------------------------------------------

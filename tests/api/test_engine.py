@@ -27,11 +27,12 @@ def test_request_cursors_share_the_engine_settings(core_store, monkeypatch, tmp_
 
 
 def test_serve_passes_the_engine_options(core_store, api_env, monkeypatch):
-    import uvicorn
     from apikit import cli
 
+    import devicepark.cli.serve as serve
+
     served = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.append(app))
+    monkeypatch.setattr(serve, "run", lambda app, host, port: served.append(app))
     cli("serve", "--store", str(core_store), "--memory-limit", "300MB", "--engine", "duckdb")
     (app,) = served
     assert app.state.store.engine == EngineOptions(engine="duckdb", memory_limit="300MB")

@@ -9,17 +9,19 @@ build the question, call one of these, and render what comes back. ``base/``, ``
 ``market/`` and ``publish/`` stay pure.
 """
 
-from devicepark.answers.campaign import audience, measure
+from devicepark.answers.campaign import audience, day_keys, measure
 from devicepark.answers.market import claim, compare
 from devicepark.answers.publish import (
     announce_data,
     catalog_vendors,
+    operator_brands,
     operator_name,
     report_data,
 )
 from devicepark.answers.queries import (
     adds,
     base,
+    cardinalities,
     data_span,
     milestones,
     rows,
@@ -32,12 +34,15 @@ __all__ = [
     "announce_data",
     "audience",
     "base",
+    "cardinalities",
     "catalog_vendors",
     "claim",
     "compare",
     "data_span",
+    "day_keys",
     "measure",
     "milestones",
+    "operator_brands",
     "operator_name",
     "report_data",
     "rows",

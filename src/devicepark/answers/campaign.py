@@ -5,12 +5,15 @@ The expressions and the model are pure (``devicepark.campaign``); this module ex
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import ibis
 import pyarrow as pa
 
 from devicepark.answers.queries import data_span, rows
+from devicepark.base.adds import daily_adds
+from devicepark.base.shape import iso, join_keys
 from devicepark.campaign.audience import assign, eligible_lines
 from devicepark.campaign.effect import MAX_PRE_WEEKS, estimate_effect
 from devicepark.campaign.measure import (
@@ -64,3 +67,24 @@ def measure(
         holdout = holdout_answer(adopters, d2)
     details = {**effect["details"], "control_series": control}
     return measure_answer(campaign, effect, holdout), details
+
+
+def day_keys(
+    con: ibis.BaseBackend,
+    tables: Tables,
+    vendor: str,
+    operator_brands: tuple[str, ...] | list[str],
+    d1: dt.date,
+    d2: dt.date,
+    lookback_days: int = 30,
+) -> dict[str, int]:
+    """The cell key of each day's gross adds of ``vendor`` in ``operator_brands`` (the days a
+    campaign result observes), for ``publish.cellkey.perturb_results``; days without adds are
+    absent (their count, 0, is never perturbed)."""
+    expr = daily_adds(tables, d1, d2, vendor, ["operator_brand"], lookback_days, keyed=True)
+    brands = set(operator_brands)
+    per_day: dict[str, list[int]] = {}
+    for r in rows(con, expr):
+        if r["operator_brand"] in brands:
+            per_day.setdefault(iso(r["date"]), []).append(int(r["ckey"]))
+    return {day: join_keys(keys) for day, keys in per_day.items()}

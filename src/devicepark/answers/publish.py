@@ -38,10 +38,13 @@ def operator_name(con: ibis.BaseBackend, tables: Tables, given: str | None, lang
     """The operator's name in prose: ``given``, else the store's brands ('Orange et Sosh')."""
     if given:
         return given
-    t = tables.lines
-    found = rows(con, t.select("operator_brand").distinct())
-    brands = [r["operator_brand"] for r in found if r["operator_brand"]]
-    return locale.join(sorted(brands), lang)
+    return locale.join(operator_brands(con, tables), lang)
+
+
+def operator_brands(con: ibis.BaseBackend, tables: Tables) -> list[str]:
+    """The store's operator brands, sorted."""
+    found = rows(con, tables.lines.select("operator_brand").distinct())
+    return sorted(r["operator_brand"] for r in found if r["operator_brand"])
 
 
 def catalog_vendors(con: ibis.BaseBackend, tables: Tables) -> list[str]:
@@ -87,15 +90,18 @@ def report_data(
     tables: Tables,
     q: ReportQuestion,
     progress: Progress | None = None,
+    *,
+    keyed: bool = False,
 ) -> ReportInput:
-    """The report's figures, unprotected (``publish.report.publish`` protects them)."""
+    """The report's figures, unprotected (``publish.report.publish`` protects them); ``keyed``
+    gives every count its cell key, for ``publish.cellkey`` to perturb."""
     cb = progress or (lambda *a, **k: None)
     if q.brand:
         lines = tables.lines
         tables = dataclasses.replace(tables, lines=lines.filter(lines.operator_brand == q.brand))
     day, scope = q.as_of, Scope(q.lookback_days)
     cb("base", 0, 6)
-    by_vendor = base(con, tables, BaseQuestion(day, ("vendor",), "lines", scope))
+    by_vendor = base(con, tables, BaseQuestion(day, ("vendor",), "lines", scope), keyed=keyed)
     first = q.start
     if first is None:
         first = day - dt.timedelta(days=365)
@@ -104,11 +110,12 @@ def report_data(
             first = max(first, min(span[0] + dt.timedelta(days=q.lookback_days - 1), day))
     cb("base", 1, 6)
     every = q.every or series_every(first, day, q.noised)
-    points = series(con, tables, SeriesQuestion(first, day, every, ("vendor",), "lines", scope))
+    sq = SeriesQuestion(first, day, every, ("vendor",), "lines", scope)
+    points = series(con, tables, sq, keyed=keyed)
     cb("base", 2, 6)
-    flows = switches(con, tables, SwitchesQuestion(first, day, "vendor", scope))
+    flows = switches(con, tables, SwitchesQuestion(first, day, "vendor", scope), keyed=keyed)
     cb("base", 3, 6)
-    age = base(con, tables, BaseQuestion(day, ("device_age",), "lines", scope))
+    age = base(con, tables, BaseQuestion(day, ("device_age",), "lines", scope), keyed=keyed)
     cb("base", 4, 6)
     counts = {g["vendor"]: g["lines"] for g in by_vendor["groups"]}
     asked = resolve_vendors(con, tables, q.vendors)
@@ -129,14 +136,20 @@ def report_data(
 
 
 def announce_data(
-    con: ibis.BaseBackend, tables: Tables, q: AnnounceQuestion, noised: bool = False
+    con: ibis.BaseBackend,
+    tables: Tables,
+    q: AnnounceQuestion,
+    noised: bool = False,
+    *,
+    keyed: bool = False,
 ) -> dict[str, Any]:
     """``{"vendor", "base", "operator", "vendors"}``: the vendor as the store spells it, the base
-    by vendor, the operator's name, and the catalog's vendor names when the figure will be
-    noised (else None)."""
+    by vendor (with its cell keys when ``keyed``), the operator's name, and the catalog's vendor
+    names when the figure will be noised (else None)."""
     known = store_vendors(con, tables)
     vendor = resolve_vendor(q.vendor, known)
-    answer = base(con, tables, BaseQuestion(q.as_of, ("vendor",), "lines", Scope(q.lookback_days)))
+    bq = BaseQuestion(q.as_of, ("vendor",), "lines", Scope(q.lookback_days))
+    answer = base(con, tables, bq, keyed=keyed)
     return {
         "vendor": vendor,
         "base": answer,

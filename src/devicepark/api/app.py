@@ -7,11 +7,18 @@
 ``audience``) and the dashboard at ``/``. What they share lives on ``app.state`` (``deps``).
 Query parameters are the CLI's options (``--lookback-days`` is ``lookback_days``, ``--by`` a
 comma list). The OpenAPI spec is at ``/openapi.json``.
+
+With the token every answer is exact; an anonymous client of a public server gets the figures
+perturbed (``api.public``), within the bounds of ``api.bounds``, the rate limits and the cost
+and time limits of ``api.work``. Every response carries the standard security headers
+(``api.security``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +26,15 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from devicepark.api import auth, dashboard
+from devicepark.api.bounds import PublicBounds
 from devicepark.api.campaigns import CampaignDir
 from devicepark.api.errors import ApiError, JSONBody, install
 from devicepark.api.routes import campaigns, queries
+from devicepark.api.security import SecurityHeaders
 from devicepark.api.state import AnswerCache, StoreState
+from devicepark.api.work import Gate, Limits, RateLimits, Running
 from devicepark.errors import StoreError
-from devicepark.publish.disclosure import THRESHOLD
+from devicepark.publish.cellkey import THRESHOLD
 from devicepark.questions import EngineOptions
 
 
@@ -37,12 +47,15 @@ def create_app(
     cache_size: int = 512,
     threshold: int | None = None,
     engine: EngineOptions | None = None,
+    limits: Limits | None = None,
+    bounds: PublicBounds | None = None,
 ) -> FastAPI:
     """The API on the store at ``store_dir``.
 
     ``token`` defaults to ``DEVICEPARK_API_TOKEN``; ``public`` serves aggregates without a token,
-    disclosure-controlled (suppression threshold ``threshold``, default 10 lines); ``engine``
-    chooses the engine and its settings (default DuckDB, or ``DEVICEPARK_ENGINE``).
+    perturbed (cell-key perturbation; published counts under ``threshold``, default 10 lines,
+    hidden) and within ``bounds``; ``limits`` bounds every request's cost, time and rate;
+    ``engine`` chooses the engine and its settings (default DuckDB, or ``DEVICEPARK_ENGINE``).
     """
     app = FastAPI(
         title="devicepark",
@@ -50,15 +63,18 @@ def create_app(
         description=(
             "Subscribers per handset vendor and model, from a devicepark store. JSON bodies are "
             "byte for byte those of the CLI's --format json. Send 'Authorization: Bearer <token>' "
-            "(DEVICEPARK_API_TOKEN)"
-            + ("; this server is public: aggregates are disclosure-controlled and need no token."
+            "(DEVICEPARK_API_TOKEN) for exact figures"
+            + ("; this server is public: anonymous requests get perturbed aggregates "
+               "(cell-key perturbation, PRIVACY.md) within published bounds and rate limits."
                if public else ".")  # fmt: skip
         ),
         default_response_class=JSONBody,
         docs_url=None,  # Swagger UI and ReDoc load scripts from a CDN: the spec alone is served
         redoc_url=None,
+        lifespan=_lifespan,
     )
     install(app)
+    app.add_middleware(SecurityHeaders)
     # What the routes read through devicepark.api.deps.Served
     app.state.store = StoreState(store_dir, engine)
     app.state.cache = AnswerCache(cache_size)
@@ -68,11 +84,24 @@ def create_app(
     app.state.token = token if token is not None else (os.environ.get(auth.ENV) or None)
     app.state.public = public
     app.state.threshold = THRESHOLD if threshold is None else int(threshold)
+    app.state.limits = limits = limits or Limits()
+    app.state.bounds = bounds or PublicBounds()
+    app.state.running = Running()
+    app.state.gate = Gate(limits.concurrent, limits.queue_seconds)
+    app.state.rates = RateLimits(limits.requests, limits.work)
     app.include_router(queries.router)
     app.include_router(campaigns.router)
     app.include_router(dashboard.router)
     _openapi_security(app)
     return app
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """On shutdown, stop every query still running and close the engine."""
+    yield
+    app.state.running.interrupt_all()
+    app.state.store.close()
 
 
 def _openapi_security(app: FastAPI) -> None:

@@ -1,8 +1,9 @@
 """The campaign files a server knows: ``*.toml`` in one directory (``<store>/campaigns`` unless
 ``serve --campaigns DIR``), loaded when they change and looked up by their ``id``.
 
-A file that does not load is listed with its error instead of breaking the listing; when two
-files declare one id, the first by file name wins and the other is listed as invalid.
+A file that does not load is listed with its error (naming the file, never its path on the
+server) instead of breaking the listing; when two files declare one id, the first by file name
+wins and the other is listed as invalid.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from devicepark.api.errors import ApiError
+from devicepark.api.errors import ApiError, scrub
 from devicepark.campaign.spec import Campaign, load_campaign, summary
 from devicepark.errors import DeviceparkError
 
@@ -39,7 +40,7 @@ class CampaignDir:
                     try:
                         item: Campaign | str = load_campaign(f)
                     except DeviceparkError as exc:
-                        item = str(exc)
+                        item = scrub(str(exc).replace(str(f), f.name))
                     cached = (sig, item)
                     self._loaded[f] = cached
                 out.append((f, cached[1]))

@@ -1,12 +1,17 @@
 """The live dashboard at ``/``: the report's charts for a chosen date, vendor and operator brand.
 
 One self-contained page, rendered on the server: the figures are the report's
-(``devicepark.answers.report_data``), folded and disclosure-controlled by
-``devicepark.publish.report.publish`` whatever the server's mode, and drawn as inline SVG by
-``devicepark.publish.charts`` (Altair + vl-convert). A plain form (GET) chooses the date,
-vendor, operator brand and language; there is no script and no external resource (the CSP
-forbids both). Pages are cached per (store version, parameters). Without ``--public`` the page
-needs the token, as HTTP Basic credentials (any user name) or a bearer header.
+(``devicepark.answers.report_data``), folded and protected by ``devicepark.publish.report.publish``
+(perturbed by ``publish.cellkey`` for anonymous visitors of a public server, as every public
+figure is; disclosure-controlled with the token), and drawn as inline SVG by
+``devicepark.publish.charts`` (Altair + vl-convert). A plain form (GET) chooses the date, vendor,
+operator brand and language; there is no script and no external resource (the CSP forbids both).
+
+The figures are computed once per (store version, date, operator brand, language) whatever the
+vendor asked, and a page once per vendor the base ranks (any other vendor string shows the
+largest vendor's page, from the cache). Anonymous pages show weekly figures: the date goes back
+to the Sunday or month end on or before it. Without ``--public`` the page needs the token, as
+HTTP Basic credentials (any user name) or a bearer header.
 """
 
 from __future__ import annotations
@@ -20,10 +25,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from devicepark import answers
-from devicepark.api import auth
-from devicepark.api.deps import App
+from devicepark.api.bounds import is_week_or_month_end
+from devicepark.api.deps import App, admit, figures_headers
+from devicepark.api.state import AnswerCache
+from devicepark.base.shape import CKEYS
 from devicepark.errors import ConfigError
-from devicepark.publish import charts, locale
+from devicepark.publish import cellkey, charts, locale
 from devicepark.publish.disclosure import flow_keys
 from devicepark.publish.locale import message
 from devicepark.publish.report import AGE_ORDER, CSS, OTHER, RESERVED, publish
@@ -54,28 +61,51 @@ def _e(text: Any) -> str:
     return html.escape("" if text is None else str(text))
 
 
-def figures(con: ibis.BaseBackend, tables: Tables, day: dt.date, vendor: str | None,
-            brand: str | None, lang: str, threshold: int) -> dict[str, Any]:  # fmt: skip
-    """Everything the page shows, protected: ``{"pub", "vendors", "vendor", "day"}``.
-
-    The figures are the report's (``answers.report_data``) over the year to ``day``, weekly;
-    the chosen vendor is the one asked when the base ranks it, else the largest.
-    """
-    asked = (vendor,) if vendor and vendor != "Unknown" else ()
+def report_figures(con: ibis.BaseBackend, tables: Tables, day: dt.date, brand: str | None,
+                   lang: str, threshold: int, keyed: bool) -> Any:  # fmt: skip
+    """The report's figures over the year to ``day``, weekly, with milestones for the ten
+    largest vendors (``answers.report_data``; with cell keys when ``keyed``)."""
     q = ReportQuestion(as_of=day, start=day - dt.timedelta(days=364), every="week",
-                       brand=brand or None, vendors=asked, default_vendors=1,
+                       brand=brand or None, vendors=(), default_vendors=10,
                        threshold=threshold, lang=lang)  # fmt: skip
-    data = answers.report_data(con, tables, q)
-    ranked = [g["vendor"] for g in data.base["groups"] if g["vendor"] != "Unknown"]
+    return answers.report_data(con, tables, q, keyed=keyed)
+
+
+def ranking(data: Any, threshold: int) -> list[str]:
+    """The vendors as the page ranks them: by their published count (perturbed when keyed)."""
+    base = cellkey.perturb_base(data.base, threshold) if CKEYS in data.base else data.base
+    return [g["vendor"] for g in base["groups"] if g["vendor"] != "Unknown"]
+
+
+def figures(data: Any, vendor: str | None, lang: str, threshold: int) -> dict[str, Any]:
+    """Everything the page shows, protected: ``{"pub", "vendors", "vendor", "day"}``; the
+    chosen vendor is the one asked when the base ranks it, else the largest."""
+    ranked = ranking(data, threshold)
     chosen = vendor if vendor in ranked else (ranked[0] if ranked else None)
     top = max(6, min(10, ranked.index(chosen) + 1)) if chosen in ranked else 6
     pub = publish(data, lang=lang, top=top, threshold=threshold)
+    day = dt.date.fromisoformat(data.as_of)
     return {"pub": pub, "vendors": ranked, "vendor": chosen, "day": day}
 
 
-def page(fig: dict[str, Any] | None, form: dict[str, Any], lang: str, threshold: int) -> str:
+def week_end(day: dt.date) -> dt.date:
+    """The Sunday or month end on or before ``day``.
+
+    >>> week_end(dt.date(2022, 2, 3)), week_end(dt.date(2022, 2, 28)), week_end(dt.date(2022, 3, 5))
+    (datetime.date(2022, 1, 31), datetime.date(2022, 2, 28), datetime.date(2022, 2, 28))
+    """
+    while not is_week_or_month_end(day):
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def page(
+    fig: dict[str, Any] | None, form: dict[str, Any], lang: str, threshold: int,
+    perturbed: bool = False,
+) -> str:  # fmt: skip
     """The HTML of the dashboard."""
     t = LABELS[lang]
+    note = cellkey.note(lang, threshold) if perturbed else t["note"].format(t=threshold)
     opts = "".join(
         f'<option value="{_e(v)}"{" selected" if v == form["vendor"] else ""}>{_e(v)}</option>'
         for v in form["vendors"]
@@ -145,7 +175,7 @@ def page(fig: dict[str, Any] | None, form: dict[str, Any], lang: str, threshold:
         "color:var(--mute)}.controls input,.controls select,.controls button{font:inherit;"
         "padding:4px 8px}.big{font-size:28px;font-weight:700;margin:0}</style>\n</head>\n<body>\n"
         f"<main>\n<header><h1>{_e(title)}</h1>{head}"
-        f'<p class="sub">{_e(t["note"].format(t=threshold))}</p></header>\n'
+        f'<p class="sub">{_e(note)}</p></header>\n'
         + "\n".join(sections)
         + "\n</main>\n</body>\n</html>\n"
     )
@@ -160,7 +190,7 @@ router = APIRouter()
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def dashboard(
+async def dashboard(
     request: Request,
     app: App,
     as_of: Annotated[str | None, Query()] = None,
@@ -169,30 +199,51 @@ def dashboard(
     lang: Annotated[str, Query()] = "fr",
 ) -> HTMLResponse:
     """The page for a date (default: the last with data), a vendor and an operator brand."""
-    if not app.public:
-        auth.require(request, app.token, browser=True)
+    admit(request, browser=True)
     if lang not in LABELS:
         raise ConfigError(f"lang: {lang!r}; choose fr or en")
-    store = app.store.store()
+    day_asked = parse_date(as_of, "as_of") if as_of else None
     brand = brand or None
-    version = (store.version, store.manifest.committed_at)
-    key = (version, "dashboard", as_of, vendor, brand, lang)
+    cache, threshold = app.cache, app.threshold
 
-    def run() -> str:
-        with app.store.tables(store) as (con, t):
-            span = answers.data_span(con, t)
-            brands = sorted(
-                b for b in con.to_pyarrow(t.lines.select("operator_brand").distinct())
-                .column(0).to_pylist() if b
-            )  # fmt: skip
-            form = {"as_of": as_of or "", "vendor": vendor, "brand": brand or "",
-                    "brands": brands, "vendors": []}  # fmt: skip
-            if span is None:
-                return page(None, form, lang, app.threshold)
-            day = parse_date(as_of, "as_of") if as_of else span[1]
-            fig = figures(con, t, day, vendor, brand, lang, app.threshold)
-        form.update(as_of=day.isoformat(), vendor=fig["vendor"], vendors=fig["vendors"])
-        return page(fig, form, lang, app.threshold)
+    def compute(con: ibis.BaseBackend, t: Tables, keyed: bool) -> str:
+        version = (t.store.version, t.store.manifest.committed_at)
+        figs = "perturbed" if keyed else "exact"
 
-    text = app.cache.get_or_compute(key, run)
-    return HTMLResponse(text, headers={"Content-Security-Policy": CSP})
+        def once(name: str, fn: Any, *key: Any) -> Any:
+            return cached(cache, (figs, version, name, *key), fn)
+
+        span = once("span", lambda: answers.data_span(con, t))
+        brands = once("brands", lambda: answers.operator_brands(con, t))
+        if brand is not None and brand not in brands:
+            raise ConfigError(f"brand: {brand!r} is not an operator brand of this store; "
+                              f"choose among: {', '.join(brands)}")  # fmt: skip
+        form = {"as_of": as_of or "", "vendor": vendor, "brand": brand or "",
+                "brands": brands, "vendors": []}  # fmt: skip
+        if span is None:
+            return page(None, form, lang, threshold, keyed)
+        day = day_asked or span[1]
+        if keyed:  # public figures are weekly: the Sunday or month end on or before
+            day = week_end(day)
+        data = once("figures", lambda: report_figures(con, t, day, brand, lang, threshold, keyed),
+                    day, brand, lang)  # fmt: skip
+        ranked = once("ranking", lambda: ranking(data, threshold), day, brand, lang)
+        chosen = vendor if vendor in ranked else (ranked[0] if ranked else None)
+
+        def render() -> str:
+            fig = figures(data, chosen, lang, threshold)
+            form.update(as_of=day.isoformat(), vendor=fig["vendor"], vendors=fig["vendors"])
+            return page(fig, form, lang, threshold, keyed)
+
+        return str(once("page", render, day, brand, lang, chosen))
+
+    question = ("dashboard", day_asked, vendor, brand, lang)
+    data, exact = await app.answer(request, "dashboard", question, compute,
+                                   encode=lambda text: str(text).encode("utf-8"))  # fmt: skip
+    headers = {**figures_headers(exact), "Content-Security-Policy": CSP}
+    return HTMLResponse(data, headers=headers)
+
+
+def cached(cache: AnswerCache, key: Any, fn: Any) -> Any:
+    """``fn()`` once per key (the figures of a page, shared by every vendor asked)."""
+    return cache.get_or_compute(key, fn)

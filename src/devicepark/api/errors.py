@@ -3,10 +3,14 @@
 Bodies are ``devicepark.jsonout.dumps(obj) + "\\n"``: the very bytes ``--format json`` prints.
 Every error, whatever raised it (a bad parameter, a missing token, an unknown path, a
 ``DeviceparkError``), is ``{"error": {"status": 400, "code": "bad_request", "message": "..."}}``.
+No message names a file by its path on the server (:func:`scrub` keeps the file's name only).
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,6 +31,7 @@ CODES = {
     406: "not_acceptable",
     413: "too_large",
     422: "invalid_parameter",
+    429: "rate_limited",
     500: "internal_error",
     501: "not_implemented",
     503: "unavailable",
@@ -50,6 +55,23 @@ ERROR_SCHEMA: dict[str, Any] = {
     },
     "additionalProperties": False,
 }
+
+
+log = logging.getLogger("devicepark.api")
+
+# An absolute path (POSIX or Windows), not part of a word or a URL.
+_PATH = re.compile(r"(?<![\w.:/])(?:[A-Za-z]:)?(?:[/\\][^\s/\\'\"`,;()<>]+)+[/\\]?")
+
+
+def scrub(text: str) -> str:
+    """``text`` with every absolute file path cut to its last part.
+
+    >>> scrub("no devicepark store at /srv/data/store (run devicepark ingest)")
+    'no devicepark store at store (run devicepark ingest)'
+    >>> scrub("/home/me/campaigns/x.toml:3: column id: bad; see https://ex.org/a/b")
+    'x.toml:3: column id: bad; see https://ex.org/a/b'
+    """
+    return _PATH.sub(lambda m: os.path.basename(m.group(0).rstrip("/\\")) or "/", text)
 
 
 def body(obj: Any) -> bytes:
@@ -109,8 +131,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DeviceparkError)
     async def _domain(request: Request, exc: DeviceparkError) -> Response:
-        # The store missing or unreadable is the server's problem, not the request's.
-        return error_response(503 if isinstance(exc, StoreError) else 400, str(exc))
+        # The store missing or unreadable is the server's problem, not the request's: the log
+        # has the details, the client the message without the server's paths.
+        if isinstance(exc, StoreError):
+            log.error("store unavailable: %s", exc)
+            return error_response(503, scrub(str(exc)))
+        return error_response(400, scrub(str(exc)))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

@@ -26,7 +26,9 @@ from devicepark.base.common import (
     CATALOG_KEYS,
     UNKNOWN,
     catalog_latest,
+    cell_key,
     lines_in_scope,
+    record_key,
 )
 from devicepark.base.shape import iso
 from devicepark.store.engine import Tables
@@ -42,8 +44,11 @@ def daily_adds(
     lookback_days: int = 30,
     include_m2m: bool = False,
     kind: str = "entries",
+    *,
+    keyed: bool = False,
 ) -> Table:
-    """Rows ``date, *by, adds`` (days with no add are absent) for ``first_date`` in [d1, d2]."""
+    """Rows ``date, *by, adds`` (days with no add are absent) for ``first_date`` in [d1, d2];
+    ``keyed`` adds each row's cell key ``ckey`` (a line adds at most once a day)."""
     a, b, keys, lookback = d1, d2, list(by or ()), lookback_days
     runs = run_intervals(tenures_for(tables, lookback), lookback, with_origin=False)
     runs = runs.filter(runs.start < runs.end)  # ever in force
@@ -69,7 +74,8 @@ def daily_adds(
         & (j.terminated_on.isnull() | (j.terminated_on > j.first_date))
     )
     j = j.mutate(date=j.first_date)
-    return j.group_by(["date", *keys]).aggregate(adds=j.count())
+    ck = {"ckey": cell_key(record_key(j.line))} if keyed else {}
+    return j.group_by(["date", *keys]).aggregate(adds=j.count(), **ck)
 
 
 def answer(

@@ -36,6 +36,26 @@ AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
 
 FAR = dt.date(9999, 1, 1)  # "no end": open intervals end here
 
+# Cell keys (cell-key perturbation, devicepark.publish.cellkey): each line's record key is the
+# integer value of the first two hex characters of its keyed pseudonym (0..255); a cell's key is
+# the sum of its lines' record keys modulo CELL_KEYS. The pseudonym is an HMAC with the store's
+# secret key, so both engines and every rerun agree and an outsider cannot compute it.
+CELL_KEYS = 256
+_HEX = "0123456789abcdef"
+
+
+def record_key(line: ibis.expr.types.StringValue) -> ibis.expr.types.IntegerValue:
+    """The record key of a line pseudonym: ``int(line[:2], 16)``, as an engine expression."""
+    hexdigits = ibis.literal(_HEX)
+    high = hexdigits.find(line.substr(0, 1))
+    low = hexdigits.find(line.substr(1, 1))
+    return (high * 16 + low).cast("int64")
+
+
+def cell_key(rkeys: ibis.expr.types.IntegerColumn) -> ibis.expr.types.IntegerValue:
+    """A cell's key from its lines' record keys: their sum modulo ``CELL_KEYS``."""
+    return (rkeys.sum() % CELL_KEYS).cast("int64")
+
 
 def lines_in_scope(lines: Table, include_m2m: bool) -> Table:
     """Lines with their attributes, segment defaulting to consumer, M2M dropped unless asked."""

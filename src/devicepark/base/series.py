@@ -25,10 +25,12 @@ from ibis.expr.types import Table
 from devicepark.base.common import (
     AGE_BUCKETS,
     CATALOG_KEYS,
+    CELL_KEYS,
     FAR,
     add_months,
     lines_in_scope,
     null_str,
+    record_key,
     with_catalog,
 )
 from devicepark.base.snapshot import unit_column
@@ -143,12 +145,16 @@ def series_rows(
     unit: str = "lines",
     lookback_days: int = 30,
     include_m2m: bool = False,
+    *,
+    keyed: bool = False,
 ) -> Table:
     """Rows ``date, level, *by, lines[, unit]`` for every point date, shaped like
     ``snapshot.count_rows`` so that each point reads exactly like ``installed_base`` at it.
 
     Level ``total`` carries ``total_lines``; level ``group`` the identified groups (zero-count
-    groups dropped); for units customers/handsets also level ``identified``.
+    groups dropped); for units customers/handsets also level ``identified``. ``keyed`` (unit
+    lines) adds each row's cell key ``ckey``: the same events carry +rkey and -rkey beside +1
+    and -1, so a cumulative sum gives the sum of the record keys of the lines in the cell.
     """
     keys, lookback = list(by), lookback_days
     dates = point_dates(d1, d2, every)
@@ -156,7 +162,9 @@ def series_rows(
         raise ConfigError(f"no {every} point between {d1} and {d2}")
     iv, act = intervals(tables, keys, lookback, include_m2m, (dates[0], dates[-1]))
     if unit == "lines":
-        return _events(iv, act, tables.catalog, keys, dates, every)
+        return _events(iv, act, tables.catalog, keys, dates, every, keyed)
+    if keyed:
+        raise ValueError("cell keys are for counts of lines (unit lines)")
     return _per_point(iv, act, tables.catalog, keys, unit, dates)
 
 
@@ -165,32 +173,42 @@ def _signs() -> Table:
 
 
 def _events(
-    iv: Table, act: Table, catalog: Table, by: list[str], dates: list[dt.date], every: str
+    iv: Table,
+    act: Table,
+    catalog: Table,
+    by: list[str],
+    dates: list[dt.date],
+    every: str,
+    keyed: bool = False,
 ) -> Table:
     first, last = dates[0], dates[-1]
     nulls = {k: null_str() for k in by}
     cat_keys = [k for k in by if k in CATALOG_KEYS]
     raw = [k for k in by if k not in CATALOG_KEYS] + (["tac"] if cat_keys else [])
+    sums = ["delta", "kdelta"] if keyed else ["delta"]
 
     def events(t: Table, keys: list[str]) -> Table:
-        """+1 at the point of ``start``, -1 at the point of ``end``, summed per point."""
-        x = t.select(*keys, "start", "end").cross_join(_signs())
+        """+1 at the point of ``start``, -1 at the point of ``end``, summed per point (and
+        +rkey, -rkey beside them when keyed)."""
+        rk = {"_rkey": record_key(t.line)} if keyed else {}
+        x = t.select(*keys, "start", "end", **rk).cross_join(_signs())
         when = ibis.ifelse(
             x._sign > 0, _point_of(x.start, every, first), _point_of(x.end, every, first)
         )
-        x = x.select(*keys, date=when, delta=x._sign)
+        kd = {"kdelta": x._sign * x._rkey} if keyed else {}
+        x = x.select(*keys, date=when, delta=x._sign, **kd)
         x = x.filter(x.date <= ibis.literal(last))
-        return x.group_by([*keys, "date"]).aggregate(delta=x.delta.sum())
+        return x.group_by([*keys, "date"]).aggregate(**{c: x[c].sum() for c in sums})
 
     # Aggregate on the raw keys (the TAC for catalog keys) first, so that the catalog joins a
     # table of a few thousand rows per point instead of every interval.
     g = events(iv, raw)
     if cat_keys:
         g = with_catalog(g.mutate(identified=ibis.literal(True)), catalog)
-        g = g.group_by([*by, "date"]).aggregate(delta=g.delta.sum())
+        g = g.group_by([*by, "date"]).aggregate(**{c: g[c].sum() for c in sums})
     g = g.mutate(level=ibis.literal("group"))
     tot = events(act, []).mutate(level=ibis.literal("total"), **nulls)
-    cols = ["level", *by, "date", "delta"]
+    cols = ["level", *by, "date", *sums]
     agg = ibis.union(g.select(cols), tot.select(cols))
     # Cumulative sum per group over its event dates, then each point takes the value of the
     # latest event date on or before it: a range join with the calendar on [date, next date).
@@ -199,14 +217,16 @@ def _events(
     wc = ibis.window(
         group_by=[agg.level, *[agg[k] for k in by]], order_by=agg.date, preceding=None, following=0
     )
+    ck = {"ckey": (agg.kdelta.sum().over(wc) % CELL_KEYS).cast("int64")} if keyed else {}
     run = agg.mutate(
         lines=agg.delta.sum().over(wc).cast("int64"),
         _until=agg.date.lead().over(w).fill_null(ibis.literal(FAR)),
+        **ck,
     ).rename(_from="date")
     run = run.filter(run.lines != 0)
     cal = calendar(dates)
     out = run.join(cal, (cal.date >= run._from) & (cal.date < run._until))
-    return out.select("date", "level", *by, "lines")
+    return out.select("date", "level", *by, "lines", *ck)
 
 
 def _per_point(

@@ -13,7 +13,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from devicepark.base.common import CELL_KEYS
+
 Row = Mapping[str, Any]
+
+# A keyed answer (``devicepark.answers`` with ``keyed=True``) carries the cell key of each count
+# beside it, under these names, for ``devicepark.publish.cellkey`` to perturb and strip.
+CKEY = "_ckey"
+CKEYS = "_ckeys"
+COUNTS = "_counts"  # a keyed milestones answer: its daily counts and their keys
 
 
 def iso(value: Any) -> Any:
@@ -114,3 +122,45 @@ def series_answer(
     for d in dates:
         points.append({"date": iso(d), **_counts(per_date.get(d, []), by, unit)})
     return {"by": list(by), "every": every, "points": points}
+
+
+def join_keys(keys: Iterable[int]) -> int:
+    """The key of a union of disjoint cells: the sum of their keys, modulo the key range.
+
+    >>> join_keys([200, 100]), join_keys([])
+    (44, 0)
+    """
+    return sum(int(k) for k in keys) % CELL_KEYS
+
+
+def attach_keys(counts: dict[str, Any], rows: Iterable[Row], by: list[str]) -> dict[str, Any]:
+    """Put the cell keys of one date's keyed rows on its base-shaped dict, in place: each
+    group's ``_ckey`` and the totals' ``_ckeys``. The identified lines are the union of the
+    groups, so their key is the sum of the groups' keys (modulo the key range); the total's is
+    its own row's (series) or the identified key plus the unidentified row's (base).
+
+    >>> rows = [{"level": "group", "vendor": "A", "lines": 2, "ckey": 200},
+    ...         {"level": "group", "vendor": "B", "lines": 1, "ckey": 100},
+    ...         {"level": "unidentified", "vendor": None, "lines": 1, "ckey": 7}]
+    >>> c = {"groups": [{"vendor": "A", "lines": 2}, {"vendor": "B", "lines": 1}]}
+    >>> attach_keys(c, rows, ["vendor"])["_ckeys"], [g["_ckey"] for g in c["groups"]]
+    ({'total_lines': 51, 'identified_lines': 44}, [200, 100])
+    """
+    keys: dict[tuple[Any, ...], int] = {}
+    unidentified: list[int] = []  # one row per value of the line keys among ``by``
+    total = None
+    for r in rows:
+        level = r["level"]
+        if level == "group":
+            keys[tuple(r[k] for k in by)] = int(r["ckey"])
+        elif level == "unidentified":
+            unidentified.append(int(r["ckey"]))
+        elif level == "total":
+            total = int(r["ckey"])
+    for g in counts.get("groups", []):
+        g[CKEY] = keys[tuple(g[k] for k in by)]
+    identified = join_keys(keys.values())
+    if total is None:
+        total = join_keys([identified, *unidentified])
+    counts[CKEYS] = {"total_lines": total, "identified_lines": identified}
+    return counts

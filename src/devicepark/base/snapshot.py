@@ -16,8 +16,10 @@ from devicepark.base.common import (
     CATALOG_KEYS,
     active_at,
     age_label,
+    cell_key,
     lines_in_scope,
     null_str,
+    record_key,
     with_catalog,
 )
 from devicepark.store.engine import Tables
@@ -112,22 +114,29 @@ def unit_column(t: Table, unit: str) -> ibis.expr.types.StringValue | None:
     return None
 
 
-def count_rows(t: Table, by: list[str], unit: str, extra: Iterable[str] = ()) -> Table:
+def count_rows(
+    t: Table, by: list[str], unit: str, extra: Iterable[str] = (), *, keyed: bool = False
+) -> Table:
     """The base's result rows from per-line rows (one interval per line at each date).
 
-    Columns: ``*extra, level, *by, lines[, customers|handsets]``. ``level`` is
+    Columns: ``*extra, level, *by, lines[, customers|handsets][, ckey]``. ``level`` is
     ``group`` (identified lines of one group), ``unidentified`` (unit lines: the rest, so that
     totals add up from one aggregate), ``total`` and ``identified`` (other units: distinct
     counts over all lines and over identified lines, which groups cannot be summed into).
+    ``keyed`` (unit lines only) adds each row's cell key (``common.cell_key``); the keys of the
+    totals are sums of these, modulo the key range, since the rows partition the lines.
     """
     extra = list(extra)
     col = unit_column(t, unit)
     if col is not None:
         t = t.mutate(_unit=col)
     if unit == "lines":
-        agg = t.group_by([*extra, "identified", *by]).aggregate(lines=t.count())
+        keys = {"ckey": cell_key(record_key(t.line))} if keyed else {}
+        agg = t.group_by([*extra, "identified", *by]).aggregate(lines=t.count(), **keys)
         agg = agg.mutate(level=ibis.ifelse(agg.identified, "group", "unidentified"))
-        return agg.select(*extra, "level", *by, "lines")
+        return agg.select(*extra, "level", *by, "lines", *keys)
+    if keyed:
+        raise ValueError("cell keys are for counts of lines (unit lines)")
     groups = t.filter(t.identified)
     g = groups.group_by([*extra, *by]).aggregate(lines=groups.count(), _u=groups._unit.nunique())
     g = g.mutate(level=ibis.literal("group"))
@@ -158,13 +167,15 @@ def installed_base(
     unit: str = "lines",
     lookback_days: int = 30,
     include_m2m: bool = False,
+    *,
+    keyed: bool = False,
 ) -> Table:
     """The installed base at ``as_of``, grouped ``by`` (see ``count_rows`` for the rows).
 
     Groups partition the identified lines; ``unit`` counts distinct customer or handset
     pseudonyms per group instead of lines (``devicepark.base.shape.base_answer`` makes the
-    JSON contract of it).
+    JSON contract of it); ``keyed`` adds each row's cell key.
     """
     keys = list(by)
     t = base_lines(tables, as_of, lookback_days, include_m2m, with_age="device_age" in keys)
-    return count_rows(t, keys, unit)
+    return count_rows(t, keys, unit, keyed=keyed)

@@ -17,7 +17,7 @@ from typing import Any
 import ibis
 from ibis.expr.types import Table
 
-from devicepark.base.common import active_at, catalog_latest, lines_in_scope
+from devicepark.base.common import active_at, catalog_latest, cell_key, lines_in_scope, record_key
 from devicepark.base.shape import iso
 from devicepark.base.snapshot import device_at
 from devicepark.store.engine import Tables
@@ -48,15 +48,19 @@ def flows(
     by: str = "vendor",
     lookback_days: int = 30,
     include_m2m: bool = False,
+    *,
+    keyed: bool = False,
 ) -> Table:
-    """Rows ``from_<by>, to_<by>, lines``: lines per (state at D1, state at D2) pair."""
+    """Rows ``from_<by>, to_<by>, lines``: lines per (state at D1, state at D2) pair;
+    ``keyed`` adds each flow's cell key ``ckey``."""
     key, a, b = by, d1, d2
     lines = lines_in_scope(tables.lines, include_m2m)
     lines = lines.filter(active_at(lines, a) | active_at(lines, b))
     s1 = _state(tables, lines, a, key, lookback_days, f"from_{key}")
     s2 = _state(tables, lines, b, key, lookback_days, f"to_{key}").rename(_tline="_sline")
     j = s1.join(s2, s1._sline == s2._tline)
-    return j.group_by([f"from_{key}", f"to_{key}"]).aggregate(lines=j.count())
+    keys = {"ckey": cell_key(record_key(j._sline))} if keyed else {}
+    return j.group_by([f"from_{key}", f"to_{key}"]).aggregate(lines=j.count(), **keys)
 
 
 def summary(flow_rows: Iterable[Mapping[str, Any]], by: str = "vendor") -> list[dict[str, Any]]:

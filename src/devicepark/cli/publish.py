@@ -1,7 +1,8 @@
 """``devicepark report`` and ``devicepark announce``: publish figures, protected, in fr or en.
 
-Both run the answers of ``devicepark.answers``, then ``devicepark.publish`` applies disclosure
-control (and, with ``--epsilon``, differential privacy recorded in the store's privacy ledger).
+Both run the answers of ``devicepark.answers`` with their cell keys, then ``devicepark.publish``
+perturbs every figure (``publish.cellkey``, the protection of everything published) or, with
+``--epsilon``, adds differential-privacy noise recorded in the store's privacy ledger.
 """
 
 from __future__ import annotations
@@ -143,7 +144,7 @@ def report(
     import dataclasses
 
     from devicepark import answers
-    from devicepark.publish import privacy
+    from devicepark.publish import cellkey, privacy
     from devicepark.publish import report as rep
 
     q = ReportQuestion.parse(
@@ -156,7 +157,10 @@ def report(
     day = q.as_of
     warn_dates(st, q.as_of, q.start)
     with progress_bar() as cb:
-        data = answers.report_data(con, tables, q, progress=cb)
+        data = answers.report_data(con, tables, q, progress=cb, keyed=noise is None)
+        if noise is None:  # each observed day of a campaign is perturbed from its cell key
+            for c in campaigns:
+                c[cellkey.DAY_KEYS] = _day_keys(con, tables, c, q.lookback_days)
         data = dataclasses.replace(data, campaigns=campaigns, markets=markets)
         keys = answers.catalog_vendors(con, tables) if noise is not None else None
         pub = rep.publish(
@@ -179,6 +183,20 @@ def report(
         )
 
 
+def _day_keys(con: Any, tables: Any, result: dict[str, Any], lookback_days: int) -> dict[str, int]:
+    """The cell keys of the days a campaign result observes (its vendor's adds in its brands)."""
+    import datetime as dt
+
+    from devicepark import answers
+
+    days = [str(d.get("date"))[:10] for d in result.get("daily") or []]
+    if not days or not result.get("vendor"):
+        return {}
+    first, last = dt.date.fromisoformat(min(days)), dt.date.fromisoformat(max(days))
+    brands = list(result.get("operator_brands") or [])
+    return answers.day_keys(con, tables, result["vendor"], brands, first, last, lookback_days)
+
+
 # -- announce -------------------------------------------------------------------------------------
 
 
@@ -197,7 +215,8 @@ def announce(
     engine: EngineOptions,
 ) -> None:
     """A short post from the largest round figure reached, e.g. "1 MILLION d'utilisateurs
-    #Xiaomi chez Orange !", with the exact count, the share and its definitions."""
+    #Xiaomi chez Orange !", with the published (perturbed) count, the share and its
+    definitions."""
     from devicepark import answers
     from devicepark.publish import announce as ann
     from devicepark.publish import privacy
@@ -205,7 +224,7 @@ def announce(
     q = AnnounceQuestion.parse(vendor, as_of, lookback_days, operator, lang.value)
     noise = privacy.Noise(epsilon) if epsilon is not None else None
     st, con, tables = open_store(store, engine)
-    got = answers.announce_data(con, tables, q, noised=noise is not None)
+    got = answers.announce_data(con, tables, q, noised=noise is not None, keyed=noise is None)
     warn_dates(st, q.as_of)
     base = got["base"]
     scale = None

@@ -2,9 +2,13 @@
 built so that it never claims more than was measured and passes disclosure control first.
 
 The round figure is the largest of 1, 2, 2.5, 5 and 7.5 times a power of ten that the published
-count reaches (..., 250 000, 500 000, 750 000, 1 000 000, 2 000 000, 2 500 000, ...). With
-differential privacy the published count is noisy, so the claim is taken under the one-sided 95 %
-lower bound of the true count instead.
+count reaches (..., 250 000, 500 000, 750 000, 1 000 000, 2 000 000, 2 500 000, ...). Given a
+keyed base (``answers.announce_data(..., keyed=True)``), the count is perturbed by
+``publish.cellkey`` like every published figure, the claim is taken under the smallest exact
+count that publishes as that figure (``cellkey.lower_bound``: at most the p-table's largest
+noise below it, so it never exceeds the exact count) and the post says that its figures are
+perturbed. With differential privacy the published count is noisy, so the claim
+is taken under the one-sided 95 % lower bound of the true count instead.
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ import datetime as dt
 import math
 from typing import Any
 
+from devicepark.base.shape import CKEYS
 from devicepark.errors import ConfigError, DeviceparkError
-from devicepark.publish import locale
+from devicepark.publish import cellkey, locale
 from devicepark.publish.disclosure import THRESHOLD, protect_base
 from devicepark.publish.locale import message
 
@@ -77,14 +82,16 @@ def announce(
     """``{"text", "claimed", "lines", "share", "as_of", "vendor"}`` from a base dict by vendor.
 
     ``base`` may already be noised (then give ``noise_scale`` and ``epsilon``); disclosure
-    control is applied here. Raises ``DeviceparkError`` when the vendor's count cannot be
-    published.
+    control is applied here: a keyed base (with cell keys) is perturbed, and the answer gets the
+    ``"disclosure"`` field of every perturbed answer; any other is suppressed. Raises
+    ``DeviceparkError`` when the vendor's count cannot be published.
     """
     locale.check_lang(lang)
     by = base.get("by") or ["vendor"]
     if list(by) != ["vendor"]:
         raise ConfigError("announce needs a base by vendor only")
-    published = protect_base(base, threshold)
+    keyed = CKEYS in base
+    published = cellkey.perturb_base(base, threshold) if keyed else protect_base(base, threshold)
     group = next((g for g in published.get("groups", []) if g.get("vendor") == vendor), None)
     if group is None:
         known = ", ".join(str(g.get("vendor")) for g in published.get("groups", [])[:8])
@@ -99,7 +106,8 @@ def announce(
         )
     lines = int(group["lines"])
     total = int(published["total_lines"])
-    claimed = round_figure(max(0, lines - dp_margin(noise_scale)))
+    floor = cellkey.lower_bound(lines) if keyed else lines - dp_margin(noise_scale)
+    claimed = round_figure(max(0, floor))
     if claimed < threshold:
         raise DeviceparkError(f"{vendor}: too few lines to announce a figure")
     share = lines / total if total else 0.0
@@ -122,7 +130,9 @@ def announce(
     parts = [headline, body, message("ann_definitions", lang, lookback=lookback_days)]
     if epsilon is not None:
         parts.append(message("ann_dp", lang, epsilon=locale.decimal(epsilon, lang, 2)))
-    return {
+    if keyed:
+        parts.append(cellkey.note(lang, threshold))
+    out = {
         "text": "\n".join(parts),
         "claimed": claimed,
         "lines": lines,
@@ -130,6 +140,9 @@ def announce(
         "as_of": day.isoformat() if isinstance(day, dt.date) else day,
         "vendor": vendor,
     }
+    if keyed:
+        out["disclosure"] = published["disclosure"]
+    return out
 
 
 def _hashtag(vendor: str) -> str:

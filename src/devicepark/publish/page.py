@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from devicepark.publish import locale
+from devicepark.publish import cellkey, locale
 from devicepark.publish.locale import message
 
 CSS = """
@@ -86,14 +86,19 @@ def vendor_html(v: Any, lang: str) -> str:
 
 
 def hidden_rows(
-    names: list[str], lang: str, threshold: int, noised: bool, zero: bool = False
-) -> str:
+    names: list[str], lang: str, threshold: int, noised: bool, zero: bool = False,
+    perturbed: bool = False,
+) -> str:  # fmt: skip
     """The footnote for table rows hidden whole: why, without saying which rule hid which row
-    (primary or complementary), which would partly give the hidden figure away."""
+    (primary or complementary), which would partly give the hidden figure away; for perturbed
+    figures (``publish.cellkey``), that the published count is under the threshold."""
     if not names:
         return ""
-    key = "hidden_rows_zero" if zero else ("hidden_rows_noised" if noised else "hidden_rows")
     labels = [locale.vendor_label(n, lang) for n in names]
+    if perturbed and not zero:
+        text = cellkey.hidden_text(locale.join(labels, lang), lang, threshold)
+        return f'<p class="foot">{esc(text)}</p>'
+    key = "hidden_rows_zero" if zero else ("hidden_rows_noised" if noised else "hidden_rows")
     text = message(key, lang, names=locale.join(labels, lang), threshold=threshold)
     return f'<p class="foot">{esc(text)}</p>'
 

@@ -7,8 +7,9 @@ gives the same bytes (testable by reading the HTML), and the file stays small (t
 plotly.js alone is ~3.5 MB). What we give up is interactivity (hover, zoom), which a published
 report does not need; numbers that matter are also printed as text.
 
-This module protects the figures (fold, noise, suppress) and lays out the page; the larger
-sections have their own modules, each saying what its pictures must not do:
+This module protects the figures (fold, then perturb with ``publish.cellkey`` when the figures
+come with their cell keys, as every face gives them; or noise and suppress) and lays out the
+page; the larger sections have their own modules, each saying what its pictures must not do:
 
 - ``publish.switching``: a from x to matrix (an HTML table coloured by row share, hidden cells
   hatched) and an alluvial diagram whose band widths are proportional to lines, drawn as SVG by
@@ -29,7 +30,8 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from devicepark.publish import charts, locale
+from devicepark.base.shape import CKEY, CKEYS, join_keys
+from devicepark.publish import cellkey, charts, locale
 from devicepark.publish.announce import round_figure
 from devicepark.publish.campaigns import campaigns_section
 from devicepark.publish.charts import OTHER, RESERVED_LABELS
@@ -83,6 +85,7 @@ class Published:
     epsilon: float | None = None
     epsilon_total: float | None = None
     noised: bool = False
+    perturbed: bool = False  # cell-key perturbation (publish.cellkey)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -98,12 +101,16 @@ def top_vendors(base: dict[str, Any], n: int) -> list[str]:
 
 
 def fold_groups(table: dict[str, Any], keep: list[str], other: str) -> dict[str, Any]:
-    """A base-like dict with every vendor outside ``keep`` summed into ``other``."""
+    """A base-like dict with every vendor outside ``keep`` summed into ``other`` (and, for
+    keyed figures, its cell key: the sum of its vendors' keys)."""
     out = copy.deepcopy(table)
     sums: dict[str, int] = {}
+    keys: dict[str, list[int]] = {}
     for g in out.get("groups", []):
         name = g["vendor"] if g["vendor"] in keep else other
         sums[name] = sums.get(name, 0) + int(g.get("lines") or 0)
+        if CKEY in g:
+            keys.setdefault(name, []).append(g[CKEY])
     total, ident = out.get("total_lines") or 0, out.get("identified_lines") or 0
     order = [v for v in keep if v in sums] + ([other] if other in sums else [])
     out["groups"] = [
@@ -112,6 +119,7 @@ def fold_groups(table: dict[str, Any], keep: list[str], other: str) -> dict[str,
             "lines": sums[v],
             "share": sums[v] / total if total else None,
             "share_of_identified": sums[v] / ident if ident else None,
+            **({CKEY: join_keys(keys[v])} if v in keys else {}),
         }
         for v in order
     ]
@@ -134,11 +142,15 @@ def fold_switches(sw: dict[str, Any], keep: list[str], other: str) -> dict[str, 
         return v if v in keep or v in RESERVED else other
 
     cells: dict[tuple[str, str], int] = {}
+    keys: dict[tuple[str, str], list[int]] = {}
     for f in sw.get("flows", []):
         k = (name(f[fk]), name(f[tk]))
         cells[k] = cells.get(k, 0) + int(f.get("lines") or 0)
+        if CKEY in f:
+            keys.setdefault(k, []).append(f[CKEY])
     ordered = sorted(cells.items(), key=lambda kv: (-kv[1], kv[0]))
-    flows = [{fk: a, tk: b, "lines": n} for (a, b), n in ordered if n]
+    flows = [{fk: a, tk: b, "lines": n, **({CKEY: join_keys(keys[a, b])} if (a, b) in keys else {})}
+             for (a, b), n in ordered if n]  # fmt: skip
     return {**copy.deepcopy(sw), "flows": flows, "summary": summary(flows, sk)}
 
 
@@ -156,15 +168,21 @@ def publish(
     noise: Noise | None = None,
     vendor_keys: list[str] | None = None,
 ) -> Published:
-    """Fold, optionally noise, then suppress every table of the report.
+    """Fold, then perturb (figures with cell keys) or optionally noise and suppress, every table
+    of the report.
 
-    With ``noise``, its budget is split over the base, series, switches and age tables (those
-    present); ``vendor_keys`` is the public list of vendors (e.g. the catalog's) so that a
-    vendor's mere presence is noised too. Milestone markers then come from the noisy series.
+    Figures that come with their cell keys (``answers.report_data(..., keyed=True)``, as every
+    face asks them) are perturbed by ``publish.cellkey``: the same lines get the same noise as in
+    every other published answer. With ``noise``, its budget is split over the base, series,
+    switches and age tables (those present); ``vendor_keys`` is the public list of vendors (e.g.
+    the catalog's) so that a vendor's mere presence is noised too. Either way, milestone markers
+    come from the published series.
     """
     other = OTHER[locale.check_lang(lang)]
     for m in data.markets:
         check_market(m, data.as_of)
+    if noise is None and CKEYS in data.base:
+        return _perturbed(data, lang=lang, top=top, threshold=threshold, other=other)
     d = replace(data)
     if noise is not None:
         parts = 1 + sum(x is not None for x in (d.series, d.switches, d.age))
@@ -194,6 +212,32 @@ def publish(
     d.markets = [_protect_market(m, full) for m in d.markets]
     markers = _markers(d, threshold, from_series=noise is not None)
     return Published(d, keep, markers, threshold, noised=noise is not None)
+
+
+def _perturbed(data: ReportInput, *, lang: str, top: int, threshold: int, other: str) -> Published:
+    """``publish`` for keyed figures: every cell perturbed from its own key (Other from the
+    sum of its vendors' keys), the top vendors ranked by their published counts."""
+    d = replace(data)
+    full = cellkey.perturb_base(data.base, threshold)
+    keep = top_vendors(full, top)
+    d.base = cellkey.perturb_base(fold_groups(data.base, keep, other), threshold, sort=False)
+    if d.series is not None:
+        d.series = cellkey.perturb_series(fold_series(d.series, keep, other), threshold, sort=False)
+    if d.switches is not None:
+        d.switches = cellkey.perturb_switches(fold_switches(d.switches, keep, other), threshold)
+    if d.age is not None:
+        d.age = cellkey.perturb_base(d.age, threshold)
+    d.campaigns = [
+        cellkey.perturb_results(
+            {k: v for k, v in c.items() if k != cellkey.DAY_KEYS},
+            c.get(cellkey.DAY_KEYS) or {},
+            threshold,
+        )
+        for c in d.campaigns
+    ]
+    d.markets = [cellkey.perturb_market(m, full, d.as_of) for m in d.markets]
+    markers = _markers(d, threshold, from_series=True)
+    return Published(d, keep, markers, threshold, perturbed=True)
 
 
 def _protect_campaign(c: dict[str, Any], threshold: int) -> dict[str, Any]:
@@ -328,7 +372,7 @@ def _headline(pub: Published, lang: str, palette: dict[str, str]) -> str:
         f'<section id="headline"><h2>{esc(message("headline_title", lang))}</h2>'
         f'<div class="cards">{"".join(cards)}</div>'
         f"<table>{head}{rows}</table>"
-        + hidden_rows(hidden, lang, pub.threshold, pub.noised)
+        + hidden_rows(hidden, lang, pub.threshold, pub.noised, perturbed=pub.perturbed)
         + "</section>"
     )
 
@@ -384,7 +428,7 @@ def _age(pub: Published, lang: str) -> str:
         f"<table><tr><th>{esc(message('col_age', lang))}</th>"
         f"<th class=n>{esc(message('col_lines', lang))}</th>"
         f"<th class=n>{esc(message('col_share', lang))}</th></tr>{rows}</table>"
-        + hidden_rows(suppressed, lang, pub.threshold, pub.noised)
+        + hidden_rows(suppressed, lang, pub.threshold, pub.noised, perturbed=pub.perturbed)
         + hidden_rows(dropped, lang, pub.threshold, pub.noised, zero=True)
     )
     return section("age", message("age_title", lang), svg, message("age_caption", lang), table)
@@ -394,7 +438,9 @@ def _definitions(pub: Published, lang: str, day: str) -> str:
     items = [
         message("def_active", lang, date=day),
         message("def_identified", lang, lookback=pub.data.lookback_days),
-        message("def_disclosure", lang, threshold=pub.threshold),
+        cellkey.note(lang, pub.threshold)
+        if pub.perturbed
+        else message("def_disclosure", lang, threshold=pub.threshold),
     ]
     if pub.epsilon is not None:
         total = locale.decimal(pub.epsilon_total or pub.epsilon, lang, 2)

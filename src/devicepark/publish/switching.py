@@ -125,7 +125,7 @@ def _matrix(pub: Published, lang: str, start: str, end: str) -> str:
         f"<h3>{esc(message('matrix_title', lang))}</h3>"
         f'<div class="scroll"><table class="matrix">{"".join(out)}</table></div>'
         f'<p class="note">{esc(caption)} {esc(message("matrix_legend", lang))}{legend}</p>'
-        + hidden_rows(whole, lang, pub.threshold, pub.noised)
+        + hidden_rows(whole, lang, pub.threshold, pub.noised, perturbed=pub.perturbed)
     )
 
 
@@ -171,7 +171,7 @@ def flows_section(pub: Published, lang: str, start: str | None) -> str:
         f"<th class=n>{esc(message('col_gained', lang))}</th>"
         f"<th class=n>{esc(message('col_lost', lang))}</th>"
         f"<th class=n>{esc(message('col_kept', lang))}</th></tr>{rows}</table>"
-        + hidden_rows(whole, lang, pub.threshold, pub.noised)
+        + hidden_rows(whole, lang, pub.threshold, pub.noised, perturbed=pub.perturbed)
     )
     return (
         f'<section id="flows"><h2 id="flows-title">{esc(message("flows_title", lang))}</h2>'

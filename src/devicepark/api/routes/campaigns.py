@@ -1,5 +1,9 @@
 """``/v1/campaigns`` and, per campaign, ``offers``, ``results`` and ``audience``: the campaign
 files of the server's directory (``api.campaigns``), answered by ``devicepark.answers``.
+
+Only ``results`` is an aggregate a public server serves anonymously (perturbed, within
+``api.bounds``); the list, the offers (prices of phases not announced yet) and the audience
+always need the token.
 """
 
 from __future__ import annotations
@@ -14,13 +18,15 @@ import ibis
 import pyarrow as pa
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
 from devicepark import answers
-from devicepark.api.deps import App, aggregate, private
+from devicepark.api import bounds
+from devicepark.api.deps import App, aggregate, is_exact, private
 from devicepark.api.errors import JSONBody
 from devicepark.api.params import ERRORS
+from devicepark.api.public import RESULT_KEYS
 from devicepark.campaign.offers import offers_at, parse_at
 from devicepark.errors import ConfigError
 from devicepark.ingest.pseudonym import load_key
@@ -41,20 +47,22 @@ router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"], responses=ERRORS)
 CAMPAIGN = "/{campaign_id}"
 
 
-@router.get("", dependencies=[Depends(aggregate)])
+@router.get("", dependencies=[Depends(private)])
 def campaign_list(app: App) -> JSONBody:
-    """The campaign files the server reads, summarised as ``campaign check`` does."""
+    """The campaign files the server reads, summarised as ``campaign check`` does; always
+    needs the token."""
     return JSONBody(app.campaigns.listing())
 
 
-@router.get(CAMPAIGN + "/offers", dependencies=[Depends(aggregate)])
+@router.get(CAMPAIGN + "/offers", dependencies=[Depends(private)])
 def campaign_offers(
     app: App, campaign_id: str,
     at: Annotated[str | None, Query(description=AT_HELP)] = None,
     channel: Annotated[Literal["store", "online"] | None,
                        Query(description="store or online (default: best of both).")] = None,
 ) -> JSONBody:  # fmt: skip
-    """The price to charge at an instant (``devicepark campaign offers``)."""
+    """The price to charge at an instant (``devicepark campaign offers``); always needs the
+    token (it tells the price of a phase before it is announced)."""
     campaign = app.campaigns.get(campaign_id)
     if at is None:
         instant = dt.datetime.now(dt.UTC).astimezone(campaign.timezone)
@@ -65,23 +73,35 @@ def campaign_offers(
 
 @router.get(CAMPAIGN + "/results", dependencies=[Depends(aggregate)])
 async def campaign_results(
-    app: App, campaign_id: str,
+    request: Request, app: App, campaign_id: str,
     holdout: Annotated[bool, Query(description=HOLDOUT_HELP)] = False,
     after_days: Annotated[int, Query(ge=14, le=28, description="Days watched after the "
                                                               "window (14-28).")] = 21,
 ) -> JSONBody:  # fmt: skip
-    """The campaign's measured effect (``devicepark campaign measure``)."""
+    """The campaign's measured effect (``devicepark campaign measure``); anonymous clients of a
+    public server get it perturbed, for windows of at least a week."""
     q = MeasureQuestion(app.campaigns.get(campaign_id), after_days=after_days)
+    c = q.campaign
+    if not is_exact(request):
+        bounds.check_results(app.bounds, c.first_day, c.last_day, after_days, holdout)
 
-    def compute(con: ibis.BaseBackend, t: Tables) -> dict[str, Any]:
+    def compute(con: ibis.BaseBackend, t: Tables, keyed: bool) -> dict[str, Any]:
         asked = q
         if holdout:
-            if q.campaign.audience is None:
-                raise ConfigError(f"campaign {q.campaign.id!r} has no [audience] section")
-            asked = replace(q, audience=answers.audience(con, t, q.campaign, load_key()))
-        return answers.measure(con, t, asked)[0]
+            if c.audience is None:
+                raise ConfigError(f"campaign {c.id!r} has no [audience] section")
+            asked = replace(q, audience=answers.audience(con, t, c, load_key()))
+        result = answers.measure(con, t, asked)[0]
+        if keyed:
+            days = [d["date"] for d in result["daily"]] or [c.first_day.isoformat()]
+            first, last = dt.date.fromisoformat(days[0]), dt.date.fromisoformat(days[-1])
+            result[RESULT_KEYS] = answers.day_keys(
+                con, t, c.vendor, c.operator_brands, first, last, q.lookback_days
+            )
+        return result
 
-    return await app.answer("results", (q, holdout), compute)
+    span = (c.last_day - c.first_day).days + 1 + after_days + 7 * 16
+    return await app.json(request, "results", (q, holdout), compute, span)
 
 
 @router.get(CAMPAIGN + "/audience", responses=AUDIENCE_RESPONSES,
