@@ -48,9 +48,10 @@ class Rules:
     fast: str  # regex (RE2) on the compact value: shapes where the SQL rule gives the answer
     worth_lengths: frozenset[int] | None  # digit counts of a national spelling (None: any)
     idd: str | None  # the international call prefix when it is plain digits (00)
-    # The library's own answer, vectorised, for two spellings it reads predictably in a country
-    # whose numbers are all the n-digit strings not starting with the national prefix (France):
-    # "+33 (0)6 12 34 56 78" and the national significant number "612345678".
+    # The library's own answer, vectorised, in a country whose numbers are all the n-digit
+    # strings not starting with the national prefix (France): +33, then the trunk 0 or not, then
+    # the national significant number, once separators and "tel:" are dropped ("+33 (0)6 12 34
+    # 56 78", "tel:+33612345678", "06/12/34/56/78", "612345678").
     shortcut: str | None = None
     replacement: str | None = None
 
@@ -97,7 +98,7 @@ def rules_for(country_code: str) -> Rules:
     fast = "^(?:" + "|".join(shapes) + ")$"
     pattern = (meta.general_desc.national_number_pattern or "") if meta.general_desc else ""
     if prefix and len(lengths) == 1 and pattern == f"{first}\\d{{{lengths[0] - 1}}}":
-        short = rf"^(?:\+{cc}{prefix})?({first}[0-9]{{{lengths[0] - 1}}})$"
+        short = rf"^(?:\+{cc})?{prefix}?({first}[0-9]{{{lengths[0] - 1}}})$"
         return Rules(cc, region, fast, worth, idd, short, rf"+{cc}\1")
     return Rules(cc, region, fast, worth, idd)
 
