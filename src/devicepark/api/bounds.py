@@ -37,7 +37,7 @@ class PublicBounds:
     max_adds_days: int = 92
     milestone_step: int = 100  # every and each threshold: a multiple of this
     min_window_days: int = 7  # campaign windows published
-    after_days: int = 21  # the campaign after-period published
+    after_days: tuple[int, ...] = (21,)  # the campaign after-periods published
 
 
 def _bad(message: str) -> ApiError:
@@ -131,8 +131,8 @@ def check_results(b: PublicBounds, first: dt.date, last: dt.date, after_days: in
             f"campaign window of {days} day(s): results are published for windows of at least "
             f"{b.min_window_days} days"
         )
-    if after_days != b.after_days:
-        raise _bad(f"after_days: only {b.after_days}")
+    if after_days not in b.after_days:
+        raise _bad(f"after_days: only {' or '.join(map(str, b.after_days))}")
     if holdout:
         raise _bad("holdout: the treatment/holdout comparison needs the token")
 

@@ -33,27 +33,31 @@ from devicepark.base.shape import CKEY, CKEYS, COUNTS, join_keys
 THRESHOLD = 10  # published counts under this are shown as "< 10" (hidden)
 PTABLE_ID = "devicepark-ptable-1"
 
-# The noise distribution of a count of 5 or more, in 256ths, for noise -4..+4: symmetric (mean
-# 0), variance 616/256 = 2.41, published unchanged with probability 76/256 = 29.7 %.
+# The p-table, in 256ths of the cell keys, for noise -4..+4. A count of 4 or more takes WEIGHTS:
+# symmetric (mean 0), variance 616/256 = 2.41, published unchanged with probability 76/256. A
+# count of 1, 2 or 3 cannot go below 0: its row keeps the noises down to -n, tilted so that its
+# mean stays exactly 0 (an exponential tilt of WEIGHTS, rounded to 256ths; PRIVACY.md). A small
+# count may so be published as 0 (then hidden like every count under the threshold); a true
+# zero has no lines, hence no key, and is always 0.
 WEIGHTS = (4, 10, 26, 50, 76, 50, 26, 10, 4)
 MAX_NOISE = (len(WEIGHTS) - 1) // 2
-ROWS = MAX_NOISE + 1  # counts 1..MAX_NOISE have their own row; from MAX_NOISE + 1 on, one row
+SMALL = {  # noise: weight, for the counts 1, 2 and 3
+    1: {-1: 92, 0: 99, 1: 44, 2: 16, 3: 4, 4: 1},
+    2: {-2: 34, -1: 59, 0: 84, 1: 45, 2: 23, 3: 8, 4: 3},
+    3: {-3: 11, -2: 28, -1: 52, 0: 79, 1: 48, 2: 25, 3: 9, 4: 4},
+}
+ROWS = len(SMALL) + 1  # the row of counts from 4 on
 
 
 def _row(n: int) -> tuple[int, ...]:
     """Noise weights (in 256ths) for noise -MAX_NOISE..+MAX_NOISE for a count ``n >= 1``.
 
-    Counts from ``MAX_NOISE + 1`` take :data:`WEIGHTS`. A smaller count keeps the central part
-    ``-(n-1)..n-1`` (so it stays at least 1), rescaled to 256 with the rounding left on 0: still
-    symmetric, so still unbiased.
+    >>> _row(1), _row(4) == _row(400) == WEIGHTS
+    ((0, 0, 0, 92, 99, 44, 16, 4, 1), True)
     """
-    if n > MAX_NOISE:
+    if n >= ROWS:
         return WEIGHTS
-    m = n - 1
-    kept = WEIGHTS[MAX_NOISE - m : MAX_NOISE + m + 1]
-    scaled = [w * CELL_KEYS // sum(kept) for w in kept]
-    scaled[m] += CELL_KEYS - sum(scaled)
-    return (0,) * (MAX_NOISE - m) + tuple(scaled) + (0,) * (MAX_NOISE - m)
+    return tuple(SMALL[n].get(k, 0) for k in range(-MAX_NOISE, MAX_NOISE + 1))
 
 
 def _noises(weights: Sequence[int]) -> tuple[int, ...]:
@@ -73,7 +77,7 @@ def noise(n: int, key: int) -> int:
     """The p-table's noise for a count ``n`` whose cell key is ``key`` (0 for a zero count).
 
     >>> noise(0, 17), noise(1, 200), noise(500, 0), noise(500, 100), noise(500, 255)
-    (0, 0, -4, 0, 4)
+    (0, 1, -4, 0, 4)
     """
     if n <= 0:
         return 0
@@ -84,7 +88,7 @@ def perturb(n: int, key: int) -> int:
     """The published value of a count ``n`` with cell key ``key``: ``n + noise(n, key)``.
 
     >>> perturb(1000, 3), perturb(1000, 128), perturb(1, 0), perturb(0, 99)
-    (996, 1000, 1, 0)
+    (996, 1000, 0, 0)
     """
     return int(n) + noise(int(n), key)
 
@@ -93,7 +97,7 @@ def lower_bound(value: int) -> int:
     """The smallest exact count the p-table can publish as ``value`` (what a claim may rely on).
 
     >>> [lower_bound(v) for v in (0, 1, 2, 3, 7, 1000)]
-    [0, 1, 2, 2, 4, 996]
+    [0, 1, 1, 1, 3, 996]
     """
     if value <= 0:
         return 0
@@ -103,11 +107,17 @@ def lower_bound(value: int) -> int:
     return value  # pragma: no cover - n = value always publishes as itself with some key
 
 
-def shown(value: int | None, threshold: int = THRESHOLD) -> int | None:
-    """A published count, or None when it is under the threshold (zero stays zero)."""
-    if value is None or 0 < value < threshold:
-        return None
-    return value
+def published(n: int, key: int, threshold: int = THRESHOLD) -> int | None:
+    """What a cell of ``n`` lines with cell key ``key`` publishes: 0 for no line (a true zero),
+    else its perturbed count, or None (hidden, "< threshold") when that is under the threshold.
+
+    >>> published(0, 5), published(1000, 3), published(9, 255), published(9, 0)
+    (0, 996, 13, None)
+    """
+    if n <= 0:
+        return 0
+    value = perturb(n, key)
+    return value if value >= threshold else None
 
 
 def stats() -> dict[str, float]:
@@ -191,13 +201,13 @@ def _point(point: dict[str, Any], by: Sequence[str], threshold: int, sort: bool 
         raise ValueError("not a keyed answer: ask devicepark.answers with keyed=True")
     if point.get("unit", "lines") != "lines":
         raise ValueError("cell-key perturbation publishes counts of lines (unit lines)")
-    total = shown(perturb(point["total_lines"], keys["total_lines"]), threshold)
-    ident = shown(perturb(point["identified_lines"], keys["identified_lines"]), threshold)
+    total = published(point["total_lines"], keys["total_lines"], threshold)
+    ident = published(point["identified_lines"], keys["identified_lines"], threshold)
     small = total is None or ident is None  # nothing is published from a table this small
     point["total_lines"], point["identified_lines"] = total, ident
     for g in point.get("groups", []):
         key = g.pop(CKEY)
-        value = None if small else shown(perturb(g["lines"], key), threshold)
+        value = None if small else published(g["lines"], key, threshold)
         g["lines"] = value
         g["share"] = _ratio(value, total)
         g["share_of_identified"] = _ratio(value, ident)
@@ -265,13 +275,13 @@ def perturb_switches(answer: Mapping[str, Any], threshold: int = THRESHOLD) -> d
                 cells.setdefault(a, {}).setdefault("lost", []).append((n, key))
             if b not in RESERVED:
                 cells.setdefault(b, {}).setdefault("gained", []).append((n, key))
-        f["lines"] = shown(perturb(n, key), threshold)
+        f["lines"] = published(n, key, threshold)
         f["suppressed"] = f["lines"] is None
     out["flows"] = sorted(out.get("flows", []), key=_sort_key((fk, tk), "lines"))
 
     def union(parts: list[tuple[int, int]]) -> int | None:
         n = sum(p[0] for p in parts)
-        return shown(perturb(n, join_keys(p[1] for p in parts)), threshold) if n else 0
+        return published(n, join_keys(p[1] for p in parts), threshold)
 
     summary = []
     for s in out.get("summary", []):
@@ -295,10 +305,10 @@ def perturb_adds(answer: Mapping[str, Any], threshold: int = THRESHOLD) -> dict[
     by = out.get("by") or []
     for p in out.get("points", []):
         key = p.pop(CKEY, 0)
-        p["adds"] = shown(perturb(int(p["adds"]), key), threshold)
+        p["adds"] = published(int(p["adds"]), key, threshold)
         p["suppressed"] = p["adds"] is None
         for g in p.get("groups") or []:
-            g["adds"] = shown(perturb(int(g["adds"]), g.pop(CKEY)), threshold)
+            g["adds"] = published(int(g["adds"]), g.pop(CKEY), threshold)
             g["suppressed"] = g["adds"] is None
         if p.get("groups"):
             p["groups"] = sorted(p["groups"], key=_sort_key(by, "adds"))
@@ -316,11 +326,12 @@ def perturb_milestones(
     out = copy.deepcopy(dict(answer))
     counts = out.pop(COUNTS)
     dates = [dt.date.fromisoformat(d) for d in counts["dates"]]
-    values = [perturb(n, k) for n, k in zip(counts["lines"], counts["keys"], strict=True)]
+    pairs = list(zip(counts["lines"], counts["keys"], strict=True))
+    values = [perturb(n, k) for n, k in pairs]
     redo = milestones(dates, values, every=out["every"], thresholds=counts["thresholds"],
                       paths=paths, seed=seed)  # fmt: skip
     out.update(redo)
-    out["last_count"] = shown(out.get("last_count"), threshold)
+    out["last_count"] = published(*pairs[-1], threshold) if pairs else 0
     out["disclosure"] = disclosure(threshold)
     return out
 
@@ -334,32 +345,35 @@ def perturb_results(
     """A campaign result made fit for publication, from the cell key of each day of ``daily``
     (``keys[date]``: the key of the vendor's adds that day in the campaign's brands).
 
-    Each day's observed count is perturbed from its key; the cumulative effects (window and
-    after) move by the sum of their days' noises, so they agree with the published days and
-    cannot be differenced into an exact one. A day under the threshold is hidden; the day-by-day
-    series is left out (``daily: []``) when the published days average under
-    :data:`MIN_DAILY`; the treatment/holdout comparison (counts of audience lines) is withheld.
+    Each day's observed count is perturbed from its own key. The window's adds are a cell of
+    their own (the union of its days: the sum of their keys), and so are the after-period's: each
+    cumulative effect (and its interval) moves by that cell's noise, so that neither a one-day
+    window nor two after-periods a day apart give a day's exact count. A day published under the
+    threshold is hidden; the day-by-day series is left out (``daily: []``) when the published
+    days average under :data:`MIN_DAILY`; the treatment/holdout comparison (counts of audience
+    lines) is withheld.
     """
     out = copy.deepcopy(dict(answer))
     window = out.get("window") or {}
     ends = str(window.get("ends") or "9999-12-31")
-    shift = {"effect": 0.0, "after": 0.0}
-    published = []
+    parts: dict[str, list[tuple[int, int]]] = {"effect": [], "after": []}
+    values = []
     for d in out.get("daily") or []:
         day = str(d["date"])[:10]
-        exact = int(round(float(d.get("observed") or 0)))
-        value = perturb(exact, keys.get(day, 0))
-        shift["effect" if day <= ends else "after"] += value - exact
-        d["observed"] = shown(value, threshold)
+        n, key = int(round(float(d.get("observed") or 0))), keys.get(day, 0)
+        parts["effect" if day <= ends else "after"].append((n, key))
+        d["observed"] = published(n, key, threshold)
         d["suppressed"] = d["observed"] is None
-        published.append(value)
-    for part, moved in shift.items():
+        values.append(perturb(n, key))
+    for part, cells in parts.items():
         block = out.get(part)
-        if block:
-            for k in ("cumulative", "low", "high"):
-                if block.get(k) is not None:
-                    block[k] = round(float(block[k]) + moved, 2)
-    if published and sum(published) / len(published) < MIN_DAILY:
+        if not block or not cells:
+            continue
+        moved = noise(sum(n for n, _ in cells), join_keys(k for _, k in cells))
+        for k in ("cumulative", "low", "high"):
+            if block.get(k) is not None:
+                block[k] = round(float(block[k]) + moved, 2)
+    if values and sum(values) / len(values) < MIN_DAILY:
         out["daily"] = []
     if out.get("holdout"):
         out["holdout"] = {"through": out["holdout"].get("through"), "suppressed": True}
@@ -431,6 +445,6 @@ __all__ = [
     "perturb_results",
     "perturb_series",
     "perturb_switches",
-    "shown",
+    "published",
     "stats",
 ]

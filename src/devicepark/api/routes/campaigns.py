@@ -85,13 +85,20 @@ async def campaign_results(
     if not is_exact(request):
         bounds.check_results(app.bounds, c.first_day, c.last_day, after_days, holdout)
 
-    def compute(con: ibis.BaseBackend, t: Tables, keyed: bool) -> dict[str, Any]:
+    def measure(con: ibis.BaseBackend, t: Tables) -> dict[str, Any]:
         asked = q
         if holdout:
             if c.audience is None:
                 raise ConfigError(f"campaign {c.id!r} has no [audience] section")
             asked = replace(q, audience=answers.audience(con, t, c, load_key()))
-        result = answers.measure(con, t, asked)[0]
+        return answers.measure(con, t, asked)[0]
+
+    def compute(con: ibis.BaseBackend, t: Tables, keyed: bool) -> dict[str, Any]:
+        # The model is fitted once per store version for both the exact and the published
+        # answer (this inner entry is never served as it is).
+        version = (t.store.version, t.store.manifest.committed_at)
+        key = ("campaign-measure", version, q, holdout)
+        result = dict(app.cache.get_or_compute(key, lambda: measure(con, t)))
         if keyed:
             days = [d["date"] for d in result["daily"]] or [c.first_day.isoformat()]
             first, last = dt.date.fromisoformat(days[0]), dt.date.fromisoformat(days[-1])
