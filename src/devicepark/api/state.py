@@ -110,15 +110,22 @@ class StoreState:
 
 
 class AnswerCache:
-    """A bounded LRU of encoded answers; concurrent misses of one key compute it once."""
+    """A bounded LRU of encoded answers (at most ``size`` entries and ``max_bytes`` of encoded
+    bodies); concurrent misses of one key compute it once."""
 
-    def __init__(self, size: int = 256) -> None:
+    def __init__(self, size: int = 256, max_bytes: int = 256 * 2**20) -> None:
         self.size = size
+        self.max_bytes = max_bytes
         self._items: OrderedDict[Any, Any] = OrderedDict()
         self._lock = threading.Lock()
         self._pending: dict[Any, threading.Lock] = {}
+        self._bytes = 0
         self.hits = 0
         self.misses = 0
+
+    @staticmethod
+    def _weight(value: Any) -> int:
+        return len(value) if isinstance(value, bytes | str) else 0
 
     def peek(self, key: Any) -> Any:
         """The cached value of ``key`` or None (counts a hit)."""
@@ -144,15 +151,24 @@ class AnswerCache:
                     self.hits += 1
                     return self._items[key]
             self.misses += 1
-            value = compute()  # an exception is not cached
+            try:
+                value = compute()  # an exception is not cached
+            except BaseException:
+                with self._lock:
+                    self._pending.pop(key, None)
+                raise
             with self._lock:
                 self._items[key] = value
                 self._items.move_to_end(key)
-                while len(self._items) > self.size:
-                    self._items.popitem(last=False)
+                self._bytes += self._weight(value)
+                while len(self._items) > self.size or (
+                    self._bytes > self.max_bytes and len(self._items) > 1
+                ):
+                    self._bytes -= self._weight(self._items.popitem(last=False)[1])
                 self._pending.pop(key, None)
             return value
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._bytes = 0

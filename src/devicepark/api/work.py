@@ -43,7 +43,7 @@ class Limits:
     public_max_cells: int = 200_000  # the same for anonymous requests of a public server
     seconds: float = 60.0  # wall-clock limit of one query, with the token
     public_seconds: float = 15.0  # the same for anonymous requests
-    concurrent: int = 4  # engine queries running at once
+    concurrent: int = 2  # engine queries running at once (a core each on a 2-core machine)
     queue_seconds: float = 10.0  # how long a request may wait for its turn
     requests: str = "120/minute"  # per anonymous client of a public server: every request
     work: str = "20/minute"  # per anonymous client: requests that make the engine work

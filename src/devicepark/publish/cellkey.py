@@ -17,7 +17,8 @@ subtracted or averaged into an exact hidden count. PRIVACY.md documents the tabl
   ``"disclosure"`` field saying how the figures were protected.
 
 Zeros stay zero: a cell no line falls in has no record key to draw noise from and is not
-published (an absent group), and no positive count is ever perturbed to 0 or below.
+published (an absent group, or 0). A count of 1 to 3 may be perturbed down to 0 (never below),
+and is then hidden like every count published under the threshold.
 """
 
 from __future__ import annotations
@@ -170,9 +171,6 @@ def note(lang: str, threshold: int = THRESHOLD) -> str:
 # ---------------------------------------------------------------------------------------------
 # The JSON answers, perturbed
 # ---------------------------------------------------------------------------------------------
-
-COUNT_KEYS = ("lines", "customers", "handsets")
-
 
 def _ratio(num: int | None, den: int | None) -> float | None:
     if num is None or den is None:

@@ -1,6 +1,10 @@
-"""Statistical disclosure control for every figure that leaves the building.
+"""Cell suppression: primary and complementary, for tables that are not perturbed.
 
-Three layers, applied in this order by :func:`publish_base`, :func:`publish_switches`, ...:
+Every figure that leaves the building is perturbed by ``devicepark.publish.cellkey`` (cell-key
+perturbation; PRIVACY.md), which hides counts published under the threshold without needing
+complementary cells. Suppression remains for the other paths: the ``--epsilon`` release (noise,
+then suppression, below) and the internal dashboard a token holder sees. Three layers, applied
+in this order by :func:`publish_base`, :func:`publish_switches`, ...:
 
 1. optional differential privacy: discrete Laplace noise on the counts through OpenDP's core
    library (``privacy.py``), recorded in the store's privacy ledger;
