@@ -13,7 +13,6 @@ from devicepark.answers.campaign import audience, day_keys, measure
 from devicepark.answers.market import claim, compare
 from devicepark.answers.publish import (
     announce_data,
-    catalog_vendors,
     operator_brands,
     operator_name,
     report_data,
@@ -28,6 +27,7 @@ from devicepark.answers.queries import (
     series,
     switches,
 )
+from devicepark.answers.vendors import store_vendors
 
 __all__ = [
     "adds",
@@ -35,7 +35,6 @@ __all__ = [
     "audience",
     "base",
     "cardinalities",
-    "catalog_vendors",
     "claim",
     "compare",
     "data_span",
@@ -47,5 +46,6 @@ __all__ = [
     "report_data",
     "rows",
     "series",
+    "store_vendors",
     "switches",
 ]

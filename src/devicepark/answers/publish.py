@@ -47,11 +47,6 @@ def operator_brands(con: ibis.BaseBackend, tables: Tables) -> list[str]:
     return sorted(r["operator_brand"] for r in found if r["operator_brand"])
 
 
-def catalog_vendors(con: ibis.BaseBackend, tables: Tables) -> list[str]:
-    """The public domain of vendor names (the catalog's, plus Unknown), for noising."""
-    return store_vendors(con, tables)
-
-
 def series_every(start: dt.date, end: dt.date, noised: bool = False) -> str:
     """Daily points up to two years (milestones are dated to the day), weekly beyond. With
     noise every point costs budget (a line counts once per point): monthly, or weekly when

@@ -162,7 +162,7 @@ def report(
             for c in campaigns:
                 c[cellkey.DAY_KEYS] = _day_keys(con, tables, c, q.lookback_days)
         data = dataclasses.replace(data, campaigns=campaigns, markets=markets)
-        keys = answers.catalog_vendors(con, tables) if noise is not None else None
+        keys = answers.store_vendors(con, tables) if noise is not None else None
         pub = rep.publish(
             data, lang=lang.value, top=top, threshold=threshold, noise=noise, vendor_keys=keys
         )
