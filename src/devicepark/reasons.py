@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+MAX_LINE_BYTES = 1 << 20  # every reader's line limit: a longer row is rejected, field_too_large
+
 
 class Reason(StrEnum):
     """A reason code (the value) and its one-line meaning (``Reason.X.meaning``)."""

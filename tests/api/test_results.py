@@ -44,3 +44,21 @@ def test_results_bytes_equal_the_cli(synth_store, api_env, tmp_path):
     assert r.status_code == 200, r.text
     assert r.content == out
     assert set(r.json()["holdout"]) >= {"treatment", "holdout", "difference", "low", "high"}
+
+
+def test_holdout_and_audience_refuse_another_key(synth_store, api_env, monkeypatch):
+    """The server's DEVICEPARK_KEY must be the store's: another key's pseudonyms would split
+    the audience into lines that do not exist. Refused, naming neither key nor path."""
+    from devicepark.api.app import create_app
+
+    monkeypatch.setenv("DEVICEPARK_KEY", bytes(range(100, 132)).hex())
+    app = create_app(synth_store, token=TOKEN)
+    for url in (f"/v1/campaigns/{CAMPAIGN_ID}/results?holdout=true",
+                f"/v1/campaigns/{CAMPAIGN_ID}/audience?format=csv"):  # fmt: skip
+        r = get(app, url, AUTH)
+        assert 400 <= r.status_code < 500, (url, r.status_code, r.text[:200])
+        message = r.json()["error"]["message"]
+        assert "another pseudonymisation key" in message, message
+        assert str(synth_store) not in message and bytes(range(100, 132)).hex() not in message
+    ok = get(app, f"/v1/campaigns/{CAMPAIGN_ID}/results", AUTH)  # no key needed without holdout
+    assert ok.status_code == 200, ok.text

@@ -293,6 +293,65 @@ def test_header_errors_name_the_file(tmp_path: Path) -> None:
         read_catalog(tmp_path / "missing.csv")
 
 
+def test_line_limit_is_the_readers_one(tmp_path: Path) -> None:
+    """Fields over csv's 128 KiB default are read up to the 1 MiB line limit every reader
+    shares; a longer row is rejected as field_too_large and the rows after it still count."""
+    wide = "w" * (200 << 10)
+    path = tmp_path / "wide.csv"
+    path.write_text(
+        f"tac,brand,model,{wide}\n"  # a 200 KiB header name: an unknown column, kept
+        f"35332811,Samsung,{wide},x\n"
+        f"35332812,Samsung,{'z' * (1 << 20)},x\n"
+        "35332813,Apple,iPhone,x\n",
+        encoding="utf-8",
+    )
+    read = read_catalog(path)
+    assert (read.rows, read.imported, read.rejected) == (3, 2, 1)
+    assert [(r.line_no, r.reason) for r in read.rejects] == [(3, "field_too_large")]
+    models = dict(zip(read.table["tac"].to_pylist(), read.table["model"].to_pylist(), strict=True))
+    assert models == {"35332811": wide, "35332813": "iPhone"}
+    assert csv_limit() == 131072  # the reader put csv's process-wide limit back
+
+
+def csv_limit() -> int:
+    import csv
+
+    return csv.field_size_limit()
+
+
+@pytest.mark.parametrize(
+    ("header", "where", "named"),
+    [
+        ("tac,Brand,model, brand \n", ":1: column brand:", "columns 2 and 4: 'Brand' and 'brand'"),
+        ("tac,brand,MODEL,model\n", ":1: column model:", "columns 3 and 4"),
+        ("tac,brand,Foo,foo\n", ":1: column #4:", "columns 3 and 4 have the same name"),
+        ("tac,brand,Release Year,release_year\n", ":1: column release year:", "columns 3 and 4"),
+        ("TAC|Marketing Name|Brand Name|brand name\n", ":1: column brand name:", "columns 3 and 4"),
+        ("note\ntac,name,name,Name\n", ":2: column #4:", "columns 2 and 4 have the same name"),
+    ],
+)
+def test_duplicate_columns_are_refused(tmp_path: Path, header: str, where: str, named: str) -> None:
+    path = tmp_path / "dup.csv"
+    path.write_text(header + "35332811,Samsung,SM-G991B,x\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_catalog(path)
+    text = str(info.value)
+    assert text.startswith(str(path) + where) and named in text and "SM-G991B" not in text
+    with pytest.raises(InputError):
+        detect_layout(path)
+
+
+def test_osmocom_keeps_its_own_repeated_names(tmp_path: Path) -> None:
+    path = tmp_path / "tacdb.csv"
+    path.write_text(
+        "licence line\ntac,name,name,contributor,comment,gsmarena,gsmarena,aka\n"
+        "35675904,Oppo,N1,someone,,u1,u2,\n",
+        encoding="utf-8",
+    )
+    read = read_catalog(path)
+    assert read.layout == "osmocom" and read.table["model"].to_pylist() == ["N1"]
+
+
 def test_cp1252_fallback(tmp_path: Path) -> None:
     path = tmp_path / "latin.csv"
     path.write_bytes("tac,brand,model\n35675904,Oppo,Réno\n".encode("cp1252"))

@@ -118,6 +118,16 @@ def test_tac_import_table_shows_reasons(tmp_path: Path) -> None:
             lambda d: (d / "m.csv").write_text("tac,model\n1,2\n") and d / "m.csv",
             "neither 'manufacturer' nor 'brand'",
         ),
+        (  # a header over the 1 MiB line limit (csv's own 128 KiB limit once crashed here)
+            lambda d: (d / "h.csv").write_text("tac,brand," + "x" * (1 << 20) + "\n")
+            and d / "h.csv",
+            "h.csv:1: line longer than 1048576 bytes",
+        ),
+        (
+            lambda d: (d / "d.csv").write_text("tac,Brand,model,brand\n35332811,a,b,c\n")
+            and d / "d.csv",
+            "d.csv:1: column brand: column 'brand' appears twice in the header (columns 2 and 4",
+        ),
     ],
 )
 def test_bad_files_exit_2_with_one_line(tmp_path: Path, capsys, make, expected: str) -> None:

@@ -7,7 +7,10 @@ Every data row is accounted for: ``rows = imported + rejected + duplicates``.
   (stripped) and counted in ``repaired``, whether the row is then imported or merged as a
   duplicate (the real Osmocom file has four such rows). Anything else is rejected with its
   physical line number (header of a plain file = line 1) and a reason: ``missing_tac``,
-  ``bad_tac``; a row with a wrong number of fields is rejected as ``bad_field_count``.
+  ``bad_tac``; a row with a wrong number of fields is rejected as ``bad_field_count``, one over
+  the line limit every reader shares (1 MiB) as ``field_too_large``, a quote out of place as
+  ``bad_quoting``. A header over that limit, or naming a column twice (ignoring case, spaces and
+  underscores; the Osmocom tacdb's own repeated ``name`` and ``gsmarena`` excepted), is an error.
 - Within one file the last row of a TAC wins. An earlier row with the same catalog content is a
   harmless ``duplicate``; one with different content is a ``conflict``: counted, and listed with
   its line number. Both are merged rows, not rejections.
@@ -28,7 +31,8 @@ import io
 import re
 import zlib
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -41,7 +45,7 @@ import pyarrow.parquet as pq
 from devicepark.errors import InputError
 from devicepark.identify import devicetypes
 from devicepark.identify.vendors import UNKNOWN, aliases, resolve
-from devicepark.reasons import Reason
+from devicepark.reasons import MAX_LINE_BYTES, Reason
 from devicepark.store.schema import CATALOG
 
 __all__ = ["CatalogFile", "Layout", "Reject", "detect_layout", "lookup", "read_catalog"]
@@ -77,6 +81,8 @@ _GSMA: dict[str, tuple[str, ...]] = {
     "allocation_date": ("allocation date",),
 }
 _GSMA_SIZES = {17: "gsma17", 20: "gsma20", 25: "gsma25"}
+_KNOWN = frozenset(n for layout in (_OWN, _GSMA) for names in layout.values() for n in names)
+_OSMOCOM_REPEATS = {"name": 2, "gsmarena": 2}  # the published tacdb header repeats these
 _CONTENT = ("manufacturer", "brand", "model", "marketing_name", "device_type", "os", "year")
 
 
@@ -198,7 +204,11 @@ def _names(fields: list[str]) -> list[str]:
 def _split(line: str, delimiter: str) -> list[str]:
     if delimiter == "|":
         return line.split("|")
-    return next(csv.reader([line], delimiter=delimiter), [])
+    with _line_limit():
+        try:
+            return next(csv.reader([line], delimiter=delimiter), [])
+        except csv.Error:
+            return line.split(delimiter)  # a stray quote: the names are still compared
 
 
 def _columns(
@@ -217,24 +227,55 @@ def _columns(
     return found
 
 
+def _unique(
+    path: str, no: int, fields: list[str], names: list[str], allowed: Mapping[str, int]
+) -> None:
+    """InputError naming both columns if two header names are the same (ignoring case, spaces
+    and underscores), beyond the ``allowed`` repeats a published layout has by design."""
+    seen: dict[str, list[int]] = {}
+    for i, n in enumerate(names):
+        at = seen.setdefault(n, [])
+        at.append(i)
+        if n and len(at) > allowed.get(n, 1):
+            first = at[0]
+            known = n in _KNOWN
+            what = (f"column {n!r} appears twice in the header (columns {first + 1} and {i + 1}: "
+                    f"{fields[first].strip()!r} and {fields[i].strip()!r})" if known
+                    else f"columns {first + 1} and {i + 1} have the same name")  # fmt: skip
+            raise InputError(
+                f"{what}; names are compared ignoring case, spaces and underscores",
+                file=path,
+                line=no,
+                column=n if known else f"#{i + 1}",
+                hint="rename or drop one of them",
+            )
+
+
 def _layout(path: str, lines: list[str]) -> Layout:
     for no, line in enumerate(lines[:_HEADER_SCAN], start=1):
+        if len(line.encode("utf-8", "replace")) > MAX_LINE_BYTES:
+            raise InputError(f"line longer than {MAX_LINE_BYTES} bytes (the line limit) before "
+                             "the TAC catalog header", file=path, line=no)  # fmt: skip
         for delimiter in ("|", ",", ";", "\t"):
             if delimiter not in line:
                 continue
-            names = _names(_split(line.rstrip("\r\n"), delimiter))
+            fields = _split(line.rstrip("\r\n"), delimiter)
+            names = _names(fields)
             if "tac" not in names:
                 continue
             if names.count("name") >= 2:
+                _unique(path, no, fields, names, _OSMOCOM_REPEATS)
                 first = names.index("name")
                 second = names.index("name", first + 1)
                 cols = {"tac": names.index("tac"), "brand": first, "model": second}
                 return Layout("osmocom", delimiter, no, len(names), cols)
             if delimiter == "|" or "marketing name" in names and "brand name" in names:
                 problem = "GSMA header has neither 'Manufacturer' nor 'Brand Name'"
+                _unique(path, no, fields, names, {})
                 cols = _columns(names, _GSMA, problem, path, no)
                 return Layout(_GSMA_SIZES.get(len(names), "gsma"), delimiter, no, len(names), cols)
             problem = "TAC catalog header has a 'tac' column but neither 'manufacturer' nor 'brand'"
+            _unique(path, no, fields, names, {})
             cols = _columns(names, _OWN, problem, path, no)
             return Layout("own", delimiter, no, len(names), cols)
     raise InputError(
@@ -247,7 +288,8 @@ def _layout(path: str, lines: list[str]) -> Layout:
 
 def detect_layout(path: str | PathLike[str]) -> Layout:
     """The layout of a catalog file from its header; InputError naming the file if none fits."""
-    text = _read_text(path, limit=1 << 16)  # the header is near the top; files can be large
+    # the header is near the top; files can be large
+    text = _read_text(path, limit=_HEADER_SCAN * (MAX_LINE_BYTES + 2))
     return _layout(str(path), text.splitlines()[:_HEADER_SCAN])
 
 
@@ -283,6 +325,35 @@ def _year(value: str | None) -> int | None:
     return None
 
 
+def _rows(reader: Iterator[list[str]], delimiter: str) -> Iterator[list[str] | Reason]:
+    """The reader's rows; a row the csv module refuses, or longer than the line limit, as the
+    Reason it is rejected for (the reader resumes on the next line)."""
+    with _line_limit():
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield Reason.FIELD_TOO_LARGE if "field limit" in str(exc) else Reason.BAD_QUOTING
+                continue
+            size = sum(map(len, row)) + len(row) - 1
+            if size > MAX_LINE_BYTES // 4 and len(delimiter.join(row).encode()) > MAX_LINE_BYTES:
+                yield Reason.FIELD_TOO_LARGE
+                continue
+            yield row
+
+
+@contextmanager
+def _line_limit() -> Iterator[None]:
+    """csv's field limit raised to the line limit every reader shares (not csv's 128 KiB)."""
+    limit = csv.field_size_limit(MAX_LINE_BYTES + 1)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(limit)
+
+
 def read_catalog(path: str | PathLike[str]) -> CatalogFile:
     """Read one catalog file: normalised rows, rejects, conflicts and the per-reason account."""
     name = str(path)
@@ -293,7 +364,7 @@ def read_catalog(path: str | PathLike[str]) -> CatalogFile:
         reader = csv.reader(stream, delimiter="|", quoting=csv.QUOTE_NONE)
     else:
         reader = csv.reader(stream, delimiter=layout.delimiter)
-    for _ in reader:
+    for _ in _rows(reader, layout.delimiter):
         if reader.line_num >= layout.header_line:
             break
     cols = layout.columns
@@ -301,8 +372,12 @@ def read_catalog(path: str | PathLike[str]) -> CatalogFile:
     out = CatalogFile(name, layout.name, 0, CATALOG.empty_table())
     records: list[tuple[int, str, dict[str, Any]]] = []
     last_line = reader.line_num
-    for row in reader:
+    for row in _rows(reader, layout.delimiter):
         line_no, last_line = last_line + 1, reader.line_num
+        if isinstance(row, Reason):
+            out.rows += 1
+            out.rejects.append(Reject(line_no, None, row.value))
+            continue
         if not any(f.strip() for f in row):
             continue  # blank lines are not rows
         out.rows += 1

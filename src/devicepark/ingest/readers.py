@@ -32,10 +32,9 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from devicepark.errors import InputError
-from devicepark.reasons import Reason
+from devicepark.reasons import MAX_LINE_BYTES, Reason
 
 BLOCK_BYTES = 16 << 20
-MAX_LINE_BYTES = 1 << 20  # a longer line (without its line break) is rejected: field_too_large
 MAX_BLANK_RUN = 1000  # more blank lines in a row: a whole-file error
 PARSE_CHUNK_BYTES = 1 << 20  # Arrow's parse chunk
 EXACT_ROWS = 1 << 16  # lines per batch of the line-by-line path

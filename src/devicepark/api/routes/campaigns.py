@@ -90,7 +90,8 @@ async def campaign_results(
         if holdout:
             if c.audience is None:
                 raise ConfigError(f"campaign {c.id!r} has no [audience] section")
-            asked = replace(q, audience=answers.audience(con, t, c, load_key()))
+            key = t.store.check_key(load_key())  # refuses a key other than the store's
+            asked = replace(q, audience=answers.audience(con, t, c, key))
         return answers.measure(con, t, asked)[0]
 
     def compute(con: ibis.BaseBackend, t: Tables, keyed: bool) -> dict[str, Any]:
