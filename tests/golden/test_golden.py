@@ -132,6 +132,9 @@ API = {
     "campaigns": "/v1/campaigns",
     "offers": "/v1/campaigns/semaine-xiaomi-2022/offers?at=2022-02-04T10:00",
     "results": "/v1/campaigns/semaine-xiaomi-2022/results",
+    # Sundays: what a public server publishes (the two above are refused there, a frozen 400)
+    "base_sunday": "/v1/base?as_of=2022-02-06&by=vendor,operator_brand",
+    "switches_sunday": "/v1/switches?from=2021-10-31&to=2022-02-06",
     "bad_date": "/v1/base?as_of=2022-13-03",
     "bad_by": "/v1/base?as_of=2022-02-03&by=colour",
 }
