@@ -8,7 +8,13 @@ The token comes from ``DEVICEPARK_API_TOKEN`` (or ``create_app(token=...)``). Ru
 - with no token configured, nothing that needs one can be reached (401 says how to set one).
 
 The dashboard also accepts HTTP Basic credentials whose password is the token (any user name),
-so that a browser can ask for it.
+so that a browser can ask for it. A browser (a request that accepts ``text/html``) without the
+right token gets :func:`signin_page` with its 401: a page in French and English that says how to
+sign in (the browser's prompt, with the token as the password, or a reverse proxy adding the
+Bearer header). The Basic challenge stays, since the browser's prompt is the simplest way in, and
+the page is what a reader sees after cancelling it; when the server has no token at all the
+challenge is Bearer, so that no browser asks for a password that cannot exist. Scripts (no
+``text/html`` in ``Accept``) and every API endpoint keep the one JSON error shape.
 """
 
 from __future__ import annotations
@@ -16,8 +22,10 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import html
 
 from fastapi import Request
+from fastapi.responses import HTMLResponse
 
 from devicepark.api.errors import ApiError
 
@@ -65,6 +73,114 @@ def require(request: Request, token: str | None, *, browser: bool = False) -> No
     if not token_matches(_presented(request, allow_basic=browser), token):
         raise ApiError(
             401,
-            "missing or wrong token: send the header 'Authorization: Bearer <token>'",
+            "missing or wrong token: send the header 'Authorization: Bearer <token>'"
+            + (
+                " (or HTTP Basic credentials, any user name, the token as the password)"
+                if browser
+                else ""
+            ),
             headers={"WWW-Authenticate": challenge},
         )
+
+
+def wants_html(request: Request) -> bool:
+    """Whether the client is a browser asking for a page (``text/html`` in ``Accept``)."""
+    accept = request.headers.get("accept") or ""
+    return "text/html" in accept or "application/xhtml+xml" in accept
+
+
+SIGNIN = {
+    "fr": {
+        "title": "Connexion au tableau de bord devicepark",
+        "missing": "Ce tableau de bord demande le jeton d'accès du serveur, que cette requête "
+                   "ne présente pas.",
+        "wrong": "Le jeton présenté n'est pas le bon.",
+        "none": "Ce serveur n'a pas de jeton d'accès : personne ne peut ouvrir ce tableau de "
+                "bord. Qui administre le serveur doit définir la variable d'environnement {env} "
+                "avant de lancer « devicepark serve » (ou lancer « devicepark serve --public » "
+                "pour des chiffres perturbés, ouverts à tous).",
+        "what": "Le jeton est la valeur de la variable d'environnement {env} donnée au lancement "
+                "de « devicepark serve » ; demandez-le à qui administre le serveur.",
+        "how": "Pour se connecter :",
+        "browser": "dans le navigateur : rechargez la page ; à la demande d'identifiant, "
+                   "saisissez n'importe quel nom d'utilisateur et le jeton comme mot de passe ;",
+        "proxy": "derrière un proxy inverse : faites-lui ajouter l'en-tête "
+                 "« Authorization: Bearer <jeton> » à chaque requête.",
+        "retry": "Recharger et se connecter",
+    },
+    "en": {
+        "title": "Signing in to the devicepark dashboard",
+        "missing": "This dashboard needs the server's access token, which this request does not "
+                   "present.",
+        "wrong": "The token presented is not the right one.",
+        "none": "This server has no access token: nobody can open this dashboard. Whoever runs "
+                "the server must set the environment variable {env} before starting "
+                "“devicepark serve” (or start “devicepark serve --public” for perturbed figures "
+                "open to all).",
+        "what": "The token is the value of the environment variable {env} given to "
+                "“devicepark serve” when it started; ask whoever runs the server for it.",
+        "how": "To sign in:",
+        "browser": "in the browser: reload the page; when it asks for credentials, enter any "
+                   "user name and the token as the password;",
+        "proxy": "behind a reverse proxy: have it add the header "
+                 "“Authorization: Bearer <token>” to every request.",
+        "retry": "Reload and sign in",
+    },
+}  # fmt: skip
+
+_PAGE_CSS = (
+    "body{margin:0;background:#f8f9fa;color:#212529;font:16px/1.5 system-ui,'DejaVu Sans',"
+    "Arial,sans-serif}main{max-width:760px;margin:0 auto;padding:32px 24px}section{background:"
+    "#fff;border:1px solid #e9ecef;border-radius:12px;padding:20px 24px;margin:18px 0}"
+    "h1{font-size:24px;margin:0 0 8px}code{background:#f1f3f5;padding:1px 4px;border-radius:4px}"
+)
+
+
+def signin_page(reason: str, langs: tuple[str, ...] = ("fr", "en")) -> str:
+    """The 401 page a browser gets: why (``missing``, ``wrong`` or ``none``: no token
+    configured) and how to sign in, in each of ``langs`` (the first is the page's language)."""
+    env = f"<code>{ENV}</code>"
+    parts = []
+    for lang in langs:
+        t = {k: html.escape(v).replace("{env}", env) for k, v in SIGNIN[lang].items()}
+        body = [f"<h1>{t['title']}</h1>", f'<p class="why">{t[reason]}</p>']
+        if reason != "none":
+            body += [
+                f"<p>{t['what']}</p>",
+                f"<p>{t['how']}</p>",
+                f'<ul><li class="browser">{t["browser"]}</li><li class="proxy">{t["proxy"]}</li>'
+                "</ul>",
+                f'<p><a class="retry" href="">{t["retry"]}</a></p>',
+            ]
+        parts.append(f'<section lang="{lang}">{"".join(body)}</section>')
+    title = html.escape(SIGNIN[langs[0]]["title"])
+    return (
+        f'<!DOCTYPE html>\n<html lang="{langs[0]}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{title}</title>\n<style>{_PAGE_CSS}</style>\n</head>\n<body>\n<main>\n"
+        + "\n".join(parts)
+        + "\n</main>\n</body>\n</html>\n"
+    )
+
+
+def signin_response(
+    request: Request, token: str | None, lang: str | None, csp: str
+) -> HTMLResponse:
+    """The HTML 401 of the dashboard for a browser without the right token; ``lang`` (the
+    page's ``lang`` parameter, else the browser's ``Accept-Language``) comes first."""
+    if lang not in SIGNIN:
+        accept = (request.headers.get("accept-language") or "").lower()
+        found = [(accept.find(x), x) for x in SIGNIN if x in accept]
+        lang = min(found)[1] if found else "fr"
+    langs = (lang, *(x for x in SIGNIN if x != lang))
+    if not token:
+        reason, challenge = "none", "Bearer"
+    else:
+        given = request.headers.get("authorization")
+        reason, challenge = (
+            ("wrong" if given else "missing"),
+            'Basic realm="devicepark", charset="UTF-8"',
+        )
+    headers = {"WWW-Authenticate": challenge, "Cache-Control": "no-store",
+               "Content-Security-Policy": csp}  # fmt: skip
+    return HTMLResponse(signin_page(reason, langs), status_code=401, headers=headers)

@@ -11,7 +11,11 @@ The figures are computed once per (store version, date, operator brand, language
 vendor asked, and a page once per vendor the base ranks (any other vendor string shows the
 largest vendor's page, from the cache). Anonymous pages show weekly figures: the date goes back
 to the Sunday or month end on or before it. Without ``--public`` the page needs the token, as
-HTTP Basic credentials (any user name) or a bearer header.
+HTTP Basic credentials (any user name) or a bearer header; a browser without it gets a page that
+says how to sign in (``api.auth.signin_page``, status 401). A date outside the store's data gets
+a message naming the data's first and last dates, not empty charts; the chosen vendor always has
+its headline (``< 10`` when too small to publish) and is highlighted in every chart, whose
+captions give the date or period and the denominators in the report's words.
 """
 
 from __future__ import annotations
@@ -19,20 +23,24 @@ from __future__ import annotations
 import datetime as dt
 import html
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import ibis
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from devicepark import answers
+from devicepark.api.auth import signin_response, wants_html
 from devicepark.api.bounds import is_week_or_month_end
 from devicepark.api.deps import App, admit, figures_headers
+from devicepark.api.errors import ApiError
 from devicepark.api.state import AnswerCache
 from devicepark.base.shape import CKEYS
 from devicepark.errors import ConfigError
 from devicepark.publish import cellkey, charts, locale
 from devicepark.publish.disclosure import flow_keys
 from devicepark.publish.locale import message
+from devicepark.publish.palette import colour
 from devicepark.publish.report import AGE_ORDER, CSS, OTHER, RESERVED, publish
 from devicepark.questions import ReportQuestion, parse_date
 from devicepark.store import Tables
@@ -77,15 +85,31 @@ def ranking(data: Any, threshold: int) -> list[str]:
     return [g["vendor"] for g in base["groups"] if g["vendor"] != "Unknown"]
 
 
+def choose(vendor: str | None, ranked: list[str]) -> str | None:
+    """The vendor the page shows: the one asked, in any case, when the base ranks it; else the
+    largest (the form lists the names; any other string gets the default page from the cache).
+
+    >>> choose("xiaomi", ["Apple", "Xiaomi"]), choose("Xiaomi'", ["Apple", "Xiaomi"])
+    ('Xiaomi', 'Apple')
+    """
+    by_fold = {v.casefold(): v for v in ranked}
+    hit = by_fold.get((vendor or "").strip().casefold())
+    return hit if hit is not None else (ranked[0] if ranked else None)
+
+
 def figures(data: Any, vendor: str | None, lang: str, threshold: int) -> dict[str, Any]:
-    """Everything the page shows, protected: ``{"pub", "vendors", "vendor", "day"}``; the
-    chosen vendor is the one asked when the base ranks it, else the largest."""
+    """Everything the page shows, protected: ``{"pub", "vendors", "vendor", "day", "raw"}``.
+    The chosen vendor (:func:`choose`) always has its own row, card and line, however small
+    (``publish(also=...)``); ``raw`` holds the exact counts when the figures are exact (to tell
+    a count hidden for being small from one hidden as a complement), else nothing."""
     ranked = ranking(data, threshold)
-    chosen = vendor if vendor in ranked else (ranked[0] if ranked else None)
+    chosen = choose(vendor, ranked)
     top = max(6, min(10, ranked.index(chosen) + 1)) if chosen in ranked else 6
-    pub = publish(data, lang=lang, top=top, threshold=threshold)
+    also = (chosen,) if chosen else ()
+    pub = publish(data, lang=lang, top=top, threshold=threshold, also=also)
     day = dt.date.fromisoformat(data.as_of)
-    return {"pub": pub, "vendors": ranked, "vendor": chosen, "day": day}
+    raw = {} if CKEYS in data.base else {g["vendor"]: g["lines"] for g in data.base["groups"]}
+    return {"pub": pub, "vendors": ranked, "vendor": chosen, "day": day, "raw": raw}
 
 
 def week_end(day: dt.date) -> dt.date:
@@ -99,16 +123,168 @@ def week_end(day: dt.date) -> dt.date:
     return day
 
 
+def css_string(text: str) -> str:
+    r"""``text`` as a quoted CSS string: anything but letters, digits, space, ``-_.`` escaped.
+
+    >>> print(css_string('A"b</style>'))
+    "A\22 b\3c \2f style\3e "
+    """
+    return '"' + "".join(c if c.isalnum() or c in " -_." else f"\\{ord(c):x} " for c in text) + '"'
+
+
+def highlight_css(vendor: str) -> str:
+    """The alluvial's highlight (its bands and bars carry their states as data attributes):
+    the chosen vendor's bands opaque, the others faint, its bars outlined."""
+    v = css_string(vendor)
+    return (
+        "#flows path.band{fill-opacity:.18}"
+        f"#flows path.band[data-from={v}],#flows path.band[data-to={v}]{{fill-opacity:.85}}"
+        f"#flows rect.node[data-state={v}]{{stroke:#212529;stroke-width:2}}"
+    )
+
+
+def count_text(lines: Any, raw: Any, lang: str, threshold: int, perturbed: bool) -> str:
+    """A published count as the headline prints it: the number, ``< threshold`` when it is
+    hidden for being small (always so for perturbed figures; for exact figures when the count
+    itself is under the threshold), ``•`` when hidden as a complement."""
+    if lines is not None:
+        return locale.integer(lines, lang)
+    if perturbed or (raw is not None and raw < threshold):
+        return message("below_threshold", lang, threshold=threshold)
+    return message("suppressed", lang)
+
+
+def _headline(fig: dict[str, Any], lang: str, threshold: int, perturbed: bool) -> str:
+    pub, vendor = fig["pub"], fig["vendor"]
+    t = LABELS[lang]
+    d = pub.data
+    base = d.base
+    group: dict[str, Any] = next((g for g in base.get("groups", []) if g["vendor"] == vendor), {})
+    lines = group.get("lines")
+    raw = None if perturbed else fig["raw"].get(vendor)
+    big = count_text(lines, raw, lang, threshold, perturbed)
+    word = t["line"] if lines in (0, 1) else t["lines"]
+    total, ident = base.get("total_lines"), base.get("identified_lines")
+    share = message("share_total", lang, share=_pct(group.get("share"), lang),
+                    total=_num(total, lang))  # fmt: skip
+    share_id = message("share_identified", lang, share=_pct(group.get("share_of_identified"), lang),
+                       identified=_num(ident, lang))  # fmt: skip
+    why = ""
+    if lines is None:
+        key = "dash_below" if big.startswith("<") else "dash_masked"
+        why = f'<p class="why">{_e(message(key, lang, threshold=threshold))}</p>'
+    return (
+        f'<section id="headline" style="--c:{colour(vendor)}"><h2>{_e(vendor)}</h2>'
+        f'<p class="big">{_e(big)} {_e(word)}</p>{why}'
+        f'<p class="share">{_e(share)}</p><p class="share">{_e(share_id)}</p>'
+        f'<p class="caption">{_e(message("dash_on", lang, date=locale.date(d.as_of, lang)))}</p>'
+        "</section>"
+    )
+
+
+def _num(x: Any, lang: str) -> str:
+    return message("suppressed", lang) if x is None else locale.integer(x, lang)
+
+
+def _pct(x: Any, lang: str) -> str:
+    return message("suppressed", lang) if x is None else locale.percent(x, lang)
+
+
+def _charts(fig: dict[str, Any], lang: str, threshold: int, perturbed: bool) -> list[str]:
+    """The four charts, each with the chosen vendor highlighted and a caption giving the date or
+    period and the denominators, in the report's words."""
+    pub, vendor = fig["pub"], fig["vendor"]
+    d = pub.data
+    other = OTHER[lang]
+    palette = charts.colors([*pub.top, other])
+    day = locale.date(d.as_of, lang)
+    on = message("dash_on", lang, date=day)
+    lit = message("dash_highlighted", lang, vendor=locale.vendor_label(vendor, lang))
+    out = []
+    group: dict[str, Any] = next((g for g in d.base["groups"] if g["vendor"] == vendor), {})
+    raw = None if perturbed else fig["raw"].get(vendor)
+    hidden = count_text(group.get("lines"), raw, lang, threshold, perturbed)
+    svg = charts.shares_chart(d.base.get("groups", []), lang, palette, highlight=vendor,
+                              hidden_label=hidden)  # fmt: skip
+    total = _num(d.base.get("total_lines"), lang)
+    cap = [on, message("shares_caption", lang, total=total), lit]
+    out.append(_section("shares", message("shares_title", lang), svg, cap))
+    points = (d.series or {}).get("points") or []
+    if points:
+        markers = [m for m in pub.markers if m["vendor"] == vendor]
+        svg = charts.series_chart(points, markers, lang, palette, pub.top, highlight=vendor)
+        start = locale.date(d.start or points[0]["date"], lang)
+        end = locale.date(points[-1]["date"], lang)
+        cap = [message("series_caption", lang, start=start, end=end),
+               message("dash_series_weekly", lang), lit]  # fmt: skip
+        drawn = any(
+            g["vendor"] == vendor and g.get("lines") is not None
+            for p in points
+            for g in p.get("groups", [])
+        )
+        if not drawn:
+            cap.append(message("dash_series_hidden", lang, vendor=vendor, threshold=threshold))
+        out.append(_section("series", message("series_title", lang), svg, cap))
+    sw = d.switches or {}
+    if sw.get("flows"):
+        fk, tk, sk = flow_keys(sw)
+        order = [*pub.top, other, *RESERVED]
+        d1, d2 = sw.get("from") or d.start, sw.get("to") or d.as_of
+        a, b = locale.date(d1, lang), locale.date(d2, lang)
+        svg = charts.flows_chart(sw["flows"], fk, tk, lang, charts.colors(order), order,
+                                 start=d1, end=d2)  # fmt: skip
+        moves = sum(int(f.get("lines") or 0) for f in sw["flows"] if f[fk] != f[tk])
+        mine: dict[str, Any] = next((x for x in sw.get("summary", []) if x.get(sk) == vendor), {})
+        cap = [
+            message("dash_alluvial_caption", lang, n=locale.integer(moves, lang), start=a, end=b),
+            message(
+                "dash_switch_vendor",
+                lang,
+                vendor=vendor,
+                start=a,
+                end=b,
+                **{k: _num(mine.get(k), lang) for k in ("gained", "lost", "kept")},
+            ),
+            lit,
+            message("states_note", lang, start=a, end=b, lookback=d.lookback_days),
+        ]
+        out.append(_section("flows", message("flows_title", lang), svg, cap))
+    if d.age and d.age.get("groups"):
+        svg = charts.age_chart(d.age["groups"], AGE_ORDER, lang)
+        ident = _num(d.age.get("identified_lines"), lang)
+        cap = [message("age_caption", lang),
+               message("dash_age_denominator", lang, date=day, identified=ident)]  # fmt: skip
+        out.append(_section("age", message("age_title", lang), svg, cap))
+    return out
+
+
+def _out_of_range(day: dt.date, span: tuple[dt.date, dt.date], form: dict[str, Any],
+                  lang: str) -> str:  # fmt: skip
+    first, last = (locale.date(x, lang) for x in span)
+    text = message("dash_out_of_range", lang, date=locale.date(day, lang), first=first, last=last)
+    query = {"as_of": span[1].isoformat(), "vendor": form["vendor"] or "",
+             "brand": form["brand"] or "", "lang": lang}  # fmt: skip
+    href = "/?" + urlencode({k: v for k, v in query.items() if v})
+    link = message("dash_show_last", lang, date=last)
+    return (
+        f'<section id="out-of-range"><p class="big-note">{_e(text)}</p>'
+        f'<p><a href="{_e(href)}">{_e(link)}</a></p></section>'
+    )
+
+
 def page(
     fig: dict[str, Any] | None, form: dict[str, Any], lang: str, threshold: int,
-    perturbed: bool = False,
+    perturbed: bool = False, *, span: tuple[dt.date, dt.date] | None = None,
+    outside: dt.date | None = None,
 ) -> str:  # fmt: skip
-    """The HTML of the dashboard."""
+    """The HTML of the dashboard: the figures of ``fig``; or, when ``outside`` is a date out of
+    the store's ``span``, a message naming the data's first and last dates instead of charts."""
     t = LABELS[lang]
     note = cellkey.note(lang, threshold) if perturbed else t["note"].format(t=threshold)
+    vendors = form["vendors"] or ([form["vendor"]] if form["vendor"] else [])
     opts = "".join(
         f'<option value="{_e(v)}"{" selected" if v == form["vendor"] else ""}>{_e(v)}</option>'
-        for v in form["vendors"]
+        for v in vendors
     )
     bopts = f'<option value="">{_e(t["all"])}</option>' + "".join(
         f'<option value="{_e(b)}"{" selected" if b == form["brand"] else ""}>{_e(b)}</option>'
@@ -119,7 +295,7 @@ def page(
     )
     head = (
         f'<form method="get" action="/" class="controls">'
-        f'<label>{_e(t["date"])} '
+        f"<label>{_e(t['date'])} "
         f'<input type="date" name="as_of" value="{_e(form["as_of"])}"></label>'
         f'<label>{_e(t["vendor"])} <select name="vendor">{opts}</select></label>'
         f'<label>{_e(t["brand"])} <select name="brand">{bopts}</select></label>'
@@ -127,53 +303,20 @@ def page(
         f'<button type="submit">{_e(t["show"])}</button></form>'
     )
     sections = []
-    if fig is None:
+    extra_css = ""
+    if outside is not None and span is not None:
+        sections.append(_out_of_range(outside, span, form, lang))
+    elif fig is None:
         sections.append(f'<section id="empty"><p>{_e(t["empty"])}</p></section>')
     else:
-        pub, vendor = fig["pub"], fig["vendor"]
-        d = pub.data
-        other = OTHER[lang]
-        palette = charts.colors([*pub.top, other])
-        group = next((g for g in d.base.get("groups", []) if g["vendor"] == vendor), None)
-        if group is not None:
-
-            def num(x: Any) -> str:
-                return "•" if x is None else locale.integer(x, lang)
-
-            def pct(x: Any) -> str:
-                return "•" if x is None else locale.percent(x, lang)
-
-            sections.append(
-                f'<section id="headline"><h2>{_e(vendor)}</h2>'
-                f'<p class="big">{_e(num(group["lines"]))} '
-                f'{_e(t["line"] if group["lines"] in (0, 1) else t["lines"])}</p>'
-                f'<p>{_e(pct(group["share"]))} {_e(t["of_total"])} '
-                f'({_e(num(d.base.get("total_lines")))}) · {_e(pct(group["share_of_identified"]))}'
-                f' {_e(t["of_ident"])} ({_e(num(d.base.get("identified_lines")))})</p></section>'
-            )
-        svg = charts.shares_chart(d.base.get("groups", []), lang, palette)
-        sections.append(_section("shares", message("shares_title", lang), svg))
-        if d.series and d.series.get("points"):
-            markers = [m for m in pub.markers if m["vendor"] == vendor]
-            svg = charts.series_chart(d.series["points"], markers, lang, palette, pub.top)
-            sections.append(_section("series", message("series_title", lang), svg))
-        if d.switches and d.switches.get("flows"):
-            fk, tk, _ = flow_keys(d.switches)
-            pal = {**palette, **{n: charts.GREY for n in RESERVED}}
-            order = [*pub.top, other, *RESERVED]
-            svg = charts.flows_chart(d.switches["flows"], fk, tk, lang, pal, order)
-            sections.append(_section("flows", message("flows_title", lang), svg))
-        if d.age and d.age.get("groups"):
-            svg = charts.age_chart(d.age["groups"], AGE_ORDER, lang)
-            sections.append(_section("age", message("age_title", lang), svg))
+        sections.append(_headline(fig, lang, threshold, perturbed))
+        sections += _charts(fig, lang, threshold, perturbed)
+        extra_css = highlight_css(fig["vendor"])
     title = t["title"]
     return (
         f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{_e(title)}</title>\n<style>{CSS}\n.controls{{display:flex;flex-wrap:wrap;gap:12px;"
-        "align-items:end}.controls label{display:flex;flex-direction:column;font-size:14px;"
-        "color:var(--mute)}.controls input,.controls select,.controls button{font:inherit;"
-        "padding:4px 8px}.big{font-size:28px;font-weight:700;margin:0}</style>\n</head>\n<body>\n"
+        f"<title>{_e(title)}</title>\n<style>{CSS}\n{STYLE}{extra_css}</style>\n</head>\n<body>\n"
         f"<main>\n<header><h1>{_e(title)}</h1>{head}"
         f'<p class="sub">{_e(note)}</p></header>\n'
         + "\n".join(sections)
@@ -181,8 +324,20 @@ def page(
     )
 
 
-def _section(sid: str, title: str, svg: str) -> str:
-    fig = f"<figure>{svg}</figure>" if svg else ""
+STYLE = (
+    ".controls{display:flex;flex-wrap:wrap;gap:12px;align-items:end}.controls label{display:flex;"
+    "flex-direction:column;font-size:14px;color:var(--mute)}.controls input,.controls select,"
+    ".controls button{font:inherit;padding:4px 8px}.big{font-size:28px;font-weight:700;margin:0}"
+    "#headline{border-left:6px solid var(--c,#1f6feb)}#headline p{margin:2px 0}"
+    ".caption,.why{color:var(--mute);font-size:14px}.big-note{font-size:18px;margin:0 0 8px}"
+)
+
+
+def _section(sid: str, title: str, svg: str, caption: list[str]) -> str:
+    text = _e(" ".join(caption))
+    fig = f"<figure>{svg}<figcaption>{text}</figcaption></figure>" if svg else ""
+    if not svg:  # nothing to draw: the caption still says what and when
+        fig = f'<p class="caption">{text}</p>'
     return f'<section id="{sid}"><h2 id="{sid}-title">{_e(title)}</h2>{fig}</section>'
 
 
@@ -198,8 +353,14 @@ async def dashboard(
     brand: Annotated[str | None, Query()] = None,
     lang: Annotated[str, Query()] = "fr",
 ) -> HTMLResponse:
-    """The page for a date (default: the last with data), a vendor and an operator brand."""
-    admit(request, browser=True)
+    """The page for a date (default: the last with data), a vendor and an operator brand; a
+    browser without the right token gets the sign-in page (``auth.signin_response``)."""
+    try:
+        admit(request, browser=True)
+    except ApiError as exc:
+        if exc.status == 401 and wants_html(request):
+            return signin_response(request, app.token, request.query_params.get("lang"), CSP)
+        raise
     if lang not in LABELS:
         raise ConfigError(f"lang: {lang!r}; choose fr or en")
     day_asked = parse_date(as_of, "as_of") if as_of else None
@@ -225,10 +386,13 @@ async def dashboard(
         day = day_asked or span[1]
         if keyed:  # public figures are weekly: the Sunday or month end on or before
             day = week_end(day)
+        if not span[0] <= day <= span[1]:  # say so, with the data's dates, not empty charts
+            form.update(as_of=day.isoformat())
+            return page(None, form, lang, threshold, keyed, span=span, outside=day)
         data = once("figures", lambda: report_figures(con, t, day, brand, lang, threshold, keyed),
                     day, brand, lang)  # fmt: skip
         ranked = once("ranking", lambda: ranking(data, threshold), day, brand, lang)
-        chosen = vendor if vendor in ranked else (ranked[0] if ranked else None)
+        chosen = choose(vendor, ranked)
 
         def render() -> str:
             fig = figures(data, chosen, lang, threshold)

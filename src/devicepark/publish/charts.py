@@ -3,12 +3,17 @@ and one drawn by hand (the switching flows: Vega-Lite has no Sankey/alluvial mar
 
 Every chart takes already-published (protected) dicts and returns an SVG string ready to inline:
 ids are prefixed per chart so that several SVGs can share one page, and the size follows the page.
-Colours come from ``devicepark.publish.palette`` (by vendor, never by rank).
+Colours come from ``devicepark.publish.palette`` (by vendor, never by rank). A chart with nothing
+to draw is the empty string, and no SVG leaves :func:`render` with a size that is not finite and
+at most :data:`MAX_PX` (Vega sizes a chart of empty scales at 1.8e308 pixels).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import logging
+import math
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -29,6 +34,10 @@ GREY = OTHERS
 OBSERVED = "#e8590c"  # campaign chart: the observed daily adds
 EXPECTED = "#1c7ed6"  # campaign chart: the counterfactual and its band
 FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
+MAX_PX = 4000  # the largest width or height any chart may have, in pixels
+INK = "#212529"  # the outline of a highlighted vendor
+
+log = logging.getLogger("devicepark.publish")
 
 # d3 number locales that agree with Babel's CLDR output (d3's fr-FR swaps the two spaces).
 D3_LOCALES = {
@@ -67,7 +76,35 @@ def render(chart: alt.TopLevelMixin, lang: str, name: str) -> str:
         time_format_locale=D3_TIME[lang],
         allowed_base_urls=[],
     )
+    if svg_size(svg) is None:
+        log.warning("chart %s dropped: its size is unbounded (no data to scale?)", name)
+        return ""
     return _scope_svg(svg, name)
+
+
+def svg_size(svg: str, limit: float = MAX_PX) -> tuple[float, float] | None:
+    """(width, height) of the outer ``<svg>`` when both are finite, positive and at most
+    ``limit`` pixels; None otherwise.
+
+    >>> svg_size('<svg width="650" height="88" viewBox="0 0 650 88">')
+    (650.0, 88.0)
+    >>> svg_size('<svg width="1.7976931348623157e+308" height="1.7976931348623157e+308">')
+    >>> svg_size('<svg width="100%" height="20">')
+    """
+    head = re.match(r"\s*<svg\b[^>]*>", svg)
+    if head is None:
+        return None
+    size = []
+    for attr in ("width", "height"):
+        m = re.search(rf'\s{attr}="([^"]*)"', head.group(0))
+        try:
+            value = float(m.group(1)) if m else math.nan
+        except ValueError:
+            return None
+        if not (math.isfinite(value) and 0 < value <= limit):
+            return None
+        size.append(value)
+    return size[0], size[1]
 
 
 def _scope_svg(svg: str, name: str) -> str:
@@ -84,7 +121,7 @@ def _scope_svg(svg: str, name: str) -> str:
     svg = re.sub(r'(\bid="|url\(#|href="#)([^")]+)([")])', sub, svg)
     svg = re.sub(r"^<svg ", f'<svg role="img" aria-labelledby="{name}-title" ', svg, count=1)
     svg = re.sub(
-        r'(<svg[^>]*?) width="(\d+(?:\.\d+)?)" height="(\d+(?:\.\d+)?)"',
+        r'(<svg[^>]*?) width="([^"]+)" height="([^"]+)"',
         r'\1 width="\2" height="\3" style="max-width:100%;height:auto"',
         svg,
         count=1,
@@ -92,24 +129,59 @@ def _scope_svg(svg: str, name: str) -> str:
     return svg
 
 
-def shares_chart(groups: list[dict[str, Any]], lang: str, palette: dict[str, str]) -> str:
-    """Horizontal bars of each vendor's share of all active lines, labelled in the locale."""
+def _is(vendor: str) -> alt.FieldEqualPredicate:
+    return alt.FieldEqualPredicate(field="vendor", equal=vendor)
+
+
+def shares_chart(
+    groups: list[dict[str, Any]], lang: str, palette: dict[str, str], *,
+    highlight: str | None = None, hidden_label: str | None = None,
+) -> str:  # fmt: skip
+    """Horizontal bars of each vendor's share of all active lines, labelled in the locale.
+
+    With ``highlight``, that vendor's bar is outlined and its label bold, the others paler; if
+    its share is hidden and ``hidden_label`` is given (e.g. "< 10"), it keeps its row, with no
+    bar and that label, so the chosen vendor is never missing from the picture."""
     rows = [
         {"vendor": g["vendor"], "share": g["share"], "label": locale.percent(g["share"], lang, 1)}
         for g in groups
-        if g.get("share") is not None
+        if g.get("share") is not None or (g.get("vendor") == highlight and hidden_label is not None)
     ]
+    for r in rows:
+        if r["share"] is None:
+            r["share"], r["label"] = 0.0, hidden_label
+    if not rows:
+        return ""
     df = pd.DataFrame(rows, columns=["vendor", "share", "label"])
     order = list(df["vendor"])
     scale = alt.Scale(domain=order, range=[palette.get(v, GREY) for v in order])
+    axis = alt.Axis(labelLimit=160)
+    if highlight is not None:
+        test = f"datum.value === {json.dumps(highlight)}"
+        axis = alt.Axis(
+            labelLimit=160,
+            labelFontWeight=alt.ExprRef(f"{test} ? 'bold' : 'normal'"),
+            labelColor=alt.ExprRef(f"{test} ? '{INK}' : '#495057'"),
+        )
     base = alt.Chart(df).encode(
-        y=alt.Y("vendor:N", sort=order, title=None, axis=alt.Axis(labelLimit=160)),
+        y=alt.Y("vendor:N", sort=order, title=None, axis=axis),
         x=alt.X("share:Q", title=None, axis=alt.Axis(format=".0%", tickCount=5)),
     )
     bars = base.mark_bar(cornerRadiusEnd=3, height=18).encode(
         color=alt.Color("vendor:N", scale=scale, legend=None)
     )
-    text = base.mark_text(align="left", dx=4, fontSize=12, color="#212529").encode(text="label:N")
+    text = base.mark_text(align="left", dx=4, fontSize=12, color=INK).encode(text="label:N")
+    if highlight is not None:
+        chosen = _is(highlight)
+        bars = bars.encode(
+            opacity=alt.condition(chosen, alt.value(1.0), alt.value(0.45)),
+            stroke=alt.condition(chosen, alt.value(INK), alt.value(None)),
+            strokeWidth=alt.condition(chosen, alt.value(2), alt.value(0)),
+        )
+        others = alt.LogicalNotPredicate(**{"not": chosen})
+        text = text.transform_filter(others) + base.transform_filter(chosen).mark_text(
+            align="left", dx=4, fontSize=12, color=INK, fontWeight="bold"
+        ).encode(text="label:N")
     height = max(60, 28 * len(rows))
     return render((bars + text).properties(width=640, height=height), lang, "shares")
 
@@ -120,14 +192,19 @@ def series_chart(
     lang: str,
     palette: dict[str, str],
     vendors: Sequence[str],
+    *,
+    highlight: str | None = None,
 ) -> str:
-    """Lines per vendor over time; diamonds at the dates milestones were first crossed."""
+    """Lines per vendor over time; diamonds at the dates milestones were first crossed. With
+    ``highlight``, that vendor's line is thick and the others thin and paler."""
     rows = [
         {"date": p["date"], "vendor": g["vendor"], "lines": g["lines"]}
         for p in points
         for g in p.get("groups", [])
         if g.get("vendor") in vendors and g.get("lines") is not None
     ]
+    if not rows:
+        return ""
     df = pd.DataFrame(rows, columns=["date", "vendor", "lines"])
     names = [v for v in vendors if v in set(df["vendor"])]
     scale = alt.Scale(domain=names, range=[palette.get(v, GREY) for v in names])
@@ -141,6 +218,12 @@ def series_chart(
             color=alt.Color("vendor:N", scale=scale, title=None),
         )
     )
+    if highlight is not None:
+        chosen = _is(highlight)
+        lines = lines.encode(
+            size=alt.condition(chosen, alt.value(5), alt.value(1.5)),
+            opacity=alt.condition(chosen, alt.value(1.0), alt.value(0.55)),
+        )
     layers: list[alt.Chart] = [lines]
     mk = [
         {**m, "label": locale.integer(m["threshold"], lang)}

@@ -286,6 +286,36 @@ MESSAGES: dict[str, dict[str, str]] = {
             "dans les {lookback} derniers jours."
         ),
         "ann_dp": "Effectif bruité (ε = {epsilon}).",
+        # dashboard
+        "dash_on": "Au {date}.",
+        "dash_out_of_range": (
+            "Pas de données au {date} : le magasin a des observations du {first} au {last}. "
+            "Choisissez une date dans cet intervalle."
+        ),
+        "dash_show_last": "Afficher le {date}",
+        "dash_below": (
+            "Moins de {threshold} lignes : trop peu pour être publié (secret statistique)."
+        ),
+        "dash_masked": "Effectif masqué (secret statistique).",
+        "dash_highlighted": "{vendor} est mis en évidence.",
+        "dash_series_weekly": "Un point par semaine.",
+        "dash_series_hidden": (
+            "{vendor} : moins de {threshold} lignes à chaque date, aucune courbe n'est tracée."
+        ),
+        "dash_alluvial_caption": (
+            "Lignes qui ont changé d'état entre le {start} (à gauche) et le {end} (à droite), "
+            "{n} en tout ; l'épaisseur de chaque bande est proportionnelle au nombre de lignes, "
+            "écrit à côté de chaque état. Les lignes restées chez le même constructeur ne sont "
+            "pas dessinées."
+        ),
+        "dash_switch_vendor": (
+            "{vendor}, du {start} au {end} : lignes gagnées {gained}, perdues {lost}, "
+            "conservées {kept}."
+        ),
+        "dash_age_denominator": (
+            "Tous constructeurs confondus ; parts des lignes dont le terminal est identifié au "
+            "{date} ({identified})."
+        ),
     },
     "en": {
         "and": "and",
@@ -465,6 +495,31 @@ MESSAGES: dict[str, dict[str, str]] = {
             "in the last {lookback} days."
         ),
         "ann_dp": "Noisy count (ε = {epsilon}).",
+        # dashboard
+        "dash_on": "On {date}.",
+        "dash_out_of_range": (
+            "No data on {date}: the store has sightings from {first} to {last}. "
+            "Choose a date in that range."
+        ),
+        "dash_show_last": "Show {date}",
+        "dash_below": "Fewer than {threshold} lines: too few to publish (disclosure control).",
+        "dash_masked": "Count hidden (disclosure control).",
+        "dash_highlighted": "{vendor} is highlighted.",
+        "dash_series_weekly": "One point a week.",
+        "dash_series_hidden": (
+            "{vendor}: fewer than {threshold} lines on every date, no line is drawn."
+        ),
+        "dash_alluvial_caption": (
+            "Lines whose state changed between {start} (left) and {end} (right), {n} in all; "
+            "each band's width is proportional to its number of lines, written beside each "
+            "state. Lines that kept their vendor are not drawn."
+        ),
+        "dash_switch_vendor": (
+            "{vendor}, {start} to {end}: lines gained {gained}, lost {lost}, kept {kept}."
+        ),
+        "dash_age_denominator": (
+            "All vendors; shares of lines with an identified handset on {date} ({identified})."
+        ),
     },
 }
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -93,11 +94,13 @@ class Published:
 # ---------------------------------------------------------------------------------------------
 
 
-def top_vendors(base: dict[str, Any], n: int) -> list[str]:
-    """The ``n`` largest vendors by lines ('Unknown' goes with the others)."""
+def top_vendors(base: dict[str, Any], n: int, also: Sequence[str] = ()) -> list[str]:
+    """The ``n`` largest vendors by lines ('Unknown' goes with the others), then those of
+    ``also`` the base has that are not among them (the dashboard's chosen vendor)."""
     groups = [g for g in base.get("groups", []) if g.get("vendor") not in (None, "Unknown")]
     groups.sort(key=lambda g: (-(g.get("lines") or 0), str(g["vendor"])))
-    return [g["vendor"] for g in groups[:n]]
+    top = [g["vendor"] for g in groups[:n]]
+    return top + [v for v in also if v not in top and any(g["vendor"] == v for g in groups)]
 
 
 def fold_groups(table: dict[str, Any], keep: list[str], other: str) -> dict[str, Any]:
@@ -167,6 +170,7 @@ def publish(
     threshold: int = THRESHOLD,
     noise: Noise | None = None,
     vendor_keys: list[str] | None = None,
+    also: Sequence[str] = (),
 ) -> Published:
     """Fold, then perturb (figures with cell keys) or optionally noise and suppress, every table
     of the report.
@@ -175,21 +179,22 @@ def publish(
     face asks them) are perturbed by ``publish.cellkey``: the same lines get the same noise as in
     every other published answer. With ``noise``, its budget is split over the base, series,
     switches and age tables (those present); ``vendor_keys`` is the public list of vendors (e.g.
-    the catalog's) so that a vendor's mere presence is noised too. Either way, milestone markers
-    come from the published series.
+    the catalog's) so that a vendor's mere presence is noised too. Vendors of ``also`` are shown
+    on their own even outside the ``top`` largest. Either way, milestone markers come from the
+    published series.
     """
     other = OTHER[locale.check_lang(lang)]
     for m in data.markets:
         check_market(m, data.as_of)
     if noise is None and CKEYS in data.base:
-        return _perturbed(data, lang=lang, top=top, threshold=threshold, other=other)
+        return _perturbed(data, lang=lang, top=top, threshold=threshold, other=other, also=also)
     d = replace(data)
     if noise is not None:
         parts = 1 + sum(x is not None for x in (d.series, d.switches, d.age))
         noise.parts = parts
         keys = [{"vendor": v} for v in vendor_keys] if vendor_keys else None
         d.base = noise_base(d.base, noise, keys=keys)
-    keep = top_vendors(d.base, top)
+    keep = top_vendors(d.base, top, also)
     names = [*keep, other]
     d.base = protect_base(fold_groups(d.base, keep, other), threshold)
     if d.series is not None:
@@ -214,12 +219,14 @@ def publish(
     return Published(d, keep, markers, threshold, noised=noise is not None)
 
 
-def _perturbed(data: ReportInput, *, lang: str, top: int, threshold: int, other: str) -> Published:
+def _perturbed(
+    data: ReportInput, *, lang: str, top: int, threshold: int, other: str, also: Sequence[str]
+) -> Published:
     """``publish`` for keyed figures: every cell perturbed from its own key (Other from the
     sum of its vendors' keys), the top vendors ranked by their published counts."""
     d = replace(data)
     full = cellkey.perturb_base(data.base, threshold)
-    keep = top_vendors(full, top)
+    keep = top_vendors(full, top, also)
     d.base = cellkey.perturb_base(fold_groups(data.base, keep, other), threshold, sort=False)
     if d.series is not None:
         d.series = cellkey.perturb_series(fold_series(d.series, keep, other), threshold, sort=False)
