@@ -109,6 +109,8 @@ def ingest(
         if fresh and st.version == 0:  # a first ingest that failed leaves no empty store behind
             _remove_empty_store(store)
         raise
+    if report.upgraded_from:
+        err.print(f"store {store} upgraded from {report.upgraded_from} to {st.format}")
     if fmt == Format.json:
         print_json({"store": report.store, "version": report.version, "files": report.files})
         return

@@ -50,7 +50,6 @@ app = typer.Typer(
 )
 
 
-
 def _version(value: bool) -> None:
     if value:
         from importlib.metadata import PackageNotFoundError, version
@@ -84,6 +83,7 @@ MODULES = (
     "market",  # market import|compare, claim check
     "serve",  # serve
     "sql",  # sql
+    "store",  # store upgrade
 )
 
 for _name in MODULES:

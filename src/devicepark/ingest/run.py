@@ -5,7 +5,9 @@ rows go to the quarantine table with file, line, column and reason code (never t
 A structural failure (missing column, unreadable file, wrong delimiter, too many rejects) raises
 an InputError and nothing from the run is committed. The key must pass
 ``pseudonym.check_key_strength`` and be the store's (``Transaction.bind_key``); a file-system
-fault (a full disk...) is a StoreError and leaves the store at its previous version.
+fault (a full disk...) is a StoreError and leaves the store at its previous version. A store
+written by an earlier release is first upgraded to this release's format, in a commit of its own
+(``IngestReport.upgraded_from`` says so).
 
 The steps live one module each: ``staging`` (validation and pseudonyms, block by block),
 ``lines``, ``observations``, ``reconcile`` (the account of a file, quarantine, reject rate),
@@ -37,6 +39,7 @@ from devicepark.ingest.staging import (
 )
 from devicepark.reasons import Reason
 from devicepark.store.store import Store, Transaction
+from devicepark.store.upgrade import upgrade
 
 __all__ = ["FileReport", "IngestReport", "ingest"]
 
@@ -47,6 +50,7 @@ class IngestReport:
     version: int
     files: list[dict[str, Any]]
     tenures_rebuilt_lines: int = 0
+    upgraded_from: str | None = None  # the store's format before this ingest upgraded it
 
 
 def ingest(
@@ -72,9 +76,12 @@ def ingest(
     line_inputs = [open_input(p, LINE_REQUIRED, "lines", LINE_COLUMNS) for p in lines]
     obs_inputs = [open_input(p, OBS_REQUIRED, "observations", OBS_COLUMNS) for p in observations]
     try:
-        return _run(store, con, key, line_inputs, obs_inputs, tac, max_reject_rate, progress, now)
+        upgraded_from = upgrade(store)
+        report = _run(store, con, key, line_inputs, obs_inputs, tac, max_reject_rate, progress, now)
     except duckdb.IOException as exc:  # the engine could not write (staging, spill, store)
         raise _engine_fault(store, exc) from None
+    report.upgraded_from = upgraded_from
+    return report
 
 
 def _run(

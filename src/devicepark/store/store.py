@@ -15,6 +15,12 @@ that has just read the manifest can still read its files. A fault of the file sy
 is a file, the store is read-only, the disk is full) is a StoreError naming it, never a
 traceback.
 
+The manifest names its format (``devicepark-store/N``). ``Store.open`` reads the current format
+and the older ones this release upgrades (``upgrade.UPGRADES``) and refuses any other, newer or
+unknown, with one line naming both formats. Writing needs the current format: ``upgrade.upgrade``
+rewrites an older store in one transaction of its own (``devicepark store upgrade``, or the first
+ingest), so a store is always wholly at one format.
+
 The manifest records the fingerprint of the pseudonymisation key the store was built with
 (``key_fingerprint``: an HMAC of a fixed string under the key, which tells keys apart and reveals
 nothing of the key); ``Store.check_key`` refuses any other key.
@@ -42,7 +48,8 @@ import pyarrow.parquet as pq
 from devicepark.errors import ConfigError, StoreError
 from devicepark.store.schema import SCHEMAS
 
-FORMAT = "devicepark-store/1"
+FORMAT = "devicepark-store/1"  # what this release writes; upgrade.py upgrades the older ones
+FORMAT_PREFIX = "devicepark-store/"
 MANIFEST = "manifest.json"
 KEY_CHECK = b"devicepark/key-fingerprint/v1"
 ROTATE_HINT = (
@@ -110,10 +117,11 @@ class Manifest:
     )  # files of the previous version, kept one commit
     committed_at: str | None = None
     key_fingerprint: str | None = None  # of the key the store's pseudonyms were made with
+    format: str = FORMAT  # an older one only when read from a store that awaits its upgrade
 
     def to_json(self) -> str:
         data = {
-            "format": FORMAT,
+            "format": self.format,
             "version": self.version,
             "committed_at": self.committed_at,
             "config": asdict(self.config),
@@ -129,10 +137,7 @@ class Manifest:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise StoreError(f"{where}: manifest is not valid JSON ({exc.msg})") from None
-        if data.get("format") != FORMAT:
-            raise StoreError(
-                f"{where}: not a devicepark store manifest (format {data.get('format')!r})"
-            )
+        fmt = _check_format(data.get("format"), where)
         return cls(
             version=int(data["version"]),
             config=StoreConfig(**data.get("config", {})),
@@ -140,7 +145,44 @@ class Manifest:
             previous=list(data.get("previous", [])),
             committed_at=data.get("committed_at"),
             key_fingerprint=data.get("key_fingerprint"),
+            format=fmt,
         )
+
+
+def format_number(fmt: object) -> int | None:
+    """N of ``devicepark-store/N``; None for anything else.
+
+    >>> format_number("devicepark-store/12"), format_number("devicepark-store/x"), format_number(3)
+    (12, None, None)
+    """
+    if not isinstance(fmt, str) or not fmt.startswith(FORMAT_PREFIX):
+        return None
+    number = fmt[len(FORMAT_PREFIX) :]
+    return int(number) if number.isascii() and number.isdigit() else None
+
+
+def _check_format(fmt: object, where: Path) -> str:
+    """The manifest's format if this release reads it (the current one, or an older one it
+    upgrades); else a StoreError naming the store and both formats."""
+    from devicepark.store.upgrade import UPGRADES
+
+    if fmt == FORMAT or fmt in UPGRADES:
+        return str(fmt)
+    root = where.parent
+    number = format_number(fmt)
+    if number is None:
+        raise StoreError(f"{where}: not a devicepark store manifest (format {fmt!r})")
+    if number > (format_number(FORMAT) or 0):
+        raise StoreError(
+            f"{root}: the store is at format {fmt}, newer than this release's {FORMAT}; "
+            "it was written by a newer devicepark",
+            hint="upgrade devicepark to read it",
+        )
+    raise StoreError(
+        f"{root}: the store is at format {fmt}, which this release (format {FORMAT}) can "
+        "neither read nor upgrade",
+        hint="upgrade it with the release that followed it, or rebuild it from the raw exports",
+    )
 
 
 class Store:
@@ -201,6 +243,11 @@ class Store:
     def key_fingerprint(self) -> str | None:
         return self.manifest.key_fingerprint
 
+    @property
+    def format(self) -> str:
+        """The store's format: ``FORMAT``, or an older one until the store is upgraded."""
+        return self.manifest.format
+
     def check_key(self, key: bytes) -> bytes:
         """Return ``key`` if the store was built with it (or records no key yet); else raise a
         ConfigError: another key's pseudonyms would count every line twice."""
@@ -235,8 +282,11 @@ class Store:
 
     # -- writing --------------------------------------------------------------------------
     @contextlib.contextmanager
-    def transaction(self, *, wait: bool = True) -> Iterator[Transaction]:
-        """Open the single writer; the block's normal end commits, an exception discards."""
+    def transaction(self, *, wait: bool = True, upgrade: bool = False) -> Iterator[Transaction]:
+        """Open the single writer; the block's normal end commits, an exception discards.
+
+        A store at an older format refuses any writer but the upgrade's (``upgrade=True``, run
+        by ``devicepark.store.upgrade``), whose commit writes the current format."""
         _check_directory(self.path)
         try:
             self.path.mkdir(parents=True, exist_ok=True)
@@ -251,6 +301,12 @@ class Store:
                 raise StoreError(f"{self.path}: another ingest holds the store's lock") from None
             try:
                 current = Store.open(self.path)
+                if current.format != FORMAT and not upgrade:
+                    raise StoreError(
+                        f"{self.path}: the store is at format {current.format}; this release "
+                        f"writes {FORMAT}",
+                        hint=f"upgrade it first: devicepark store upgrade --store {self.path}",
+                    )
                 try:
                     _sweep(self.path, current.manifest)
                     tx = Transaction(current)
