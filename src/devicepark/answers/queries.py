@@ -10,6 +10,7 @@ from typing import Any
 import ibis
 from ibis.expr.types import Table
 
+from devicepark.answers.span import data_dates
 from devicepark.answers.vendors import resolve_vendors
 from devicepark.base import adds as adds_q
 from devicepark.base import milestones as milestones_q
@@ -129,7 +130,11 @@ def adds(
 
 
 def data_span(con: ibis.BaseBackend, tables: Tables) -> tuple[dt.date, dt.date] | None:
-    """First and last local dates of the store's tenures (None when there are none)."""
+    """First and last local dates of the store's tenures (None when there are none), from the
+    Parquet footers of the version ``tables`` reads (``span.data_dates``: no query). Tables not
+    backed by the store's files (in-memory ones) are asked."""
+    if tables.store.files("tenures"):
+        return data_dates(tables.store)
     t = tables.tenures
     r = rows(con, t.aggregate(lo=t.first_date.min(), hi=t.last_date.max()))
     if not r or r[0]["lo"] is None:
