@@ -144,3 +144,47 @@ def sample_input() -> ReportInput:
         lookback_days=30,
         start="2021-02-28",
     )
+
+
+def campaign_flat_dict() -> dict:
+    """A second campaign whose effect is not significant: its 95 % interval contains 0."""
+    c = campaign_dict()
+    for k, d in enumerate(c["daily"]):
+        d["observed"] = d["expected"] + (k % 5) - 2  # no uplift: noise around the expectation
+    c["daily"][3]["observed"] = 40
+    c.update(
+        campaign="printemps-apple-2022",
+        vendor="Apple",
+        effect={"cumulative": 4.0, "low": -31.5, "high": 39.5},
+        after={"cumulative": -2.0, "low": -44.0, "high": 40.0},
+    )
+    return c
+
+
+# (vendor, base_share, market_share, index, gap_lines): StatCounter's worldwide web usage
+MARKET_VENDORS = [
+    ("Apple", 0.4277, 0.38, 112.6, -4_600),
+    ("Samsung", 0.3745, 0.30, 124.8, 1),
+    ("Xiaomi", 0.1038, 0.21, 49.4, 1),
+    ("Oppo", 0.0229, 0.05, 45.7, 1),
+    ("Google", 0.0153, 0.0004, 3825.0, 1),
+    ("Unknown", 0.0016, 0.02, 7.8, 1),
+]
+
+
+def market_dict() -> dict:
+    keys = ("vendor", "base_share", "market_share", "index", "gap_lines")
+    return {
+        "as_of": "2022-02-03",
+        "market": "statcounter-ww",
+        "period": "2022-02",
+        "vendors": [dict(zip(keys, row, strict=True)) for row in MARKET_VENDORS],
+    }
+
+
+def full_input() -> ReportInput:
+    """The sample with two campaigns (one significant, one not) and a market comparison."""
+    inp = sample_input()
+    inp.campaigns = [campaign_dict(), campaign_flat_dict()]
+    inp.markets = [market_dict()]
+    return inp
