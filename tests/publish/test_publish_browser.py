@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from publish_samples import sample_input
+from publish_samples import full_input, sample_input
 
 from devicepark.publish.report import build
 
@@ -177,3 +177,56 @@ def test_pictures_read_right_in_the_browser(sync_playwright, tmp_path, lang):
         finally:
             browser.close()
     assert (tmp_path / "flows.png").stat().st_size > 20_000
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_report_with_two_campaigns_and_a_market_in_the_browser(sync_playwright, tmp_path, lang):
+    """The report a press team reads: a significant campaign, one that is not, a market."""
+    page_file = tmp_path / f"full-{lang}.html"
+    page_file.write_text(build(full_input(), lang=lang, generated=dt.date(2022, 2, 4)), "utf-8")
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            context = browser.new_context(viewport={"width": 1200, "height": 900})
+            context.set_offline(True)
+            page = context.new_page()
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(page_file.as_uri(), wait_until="load")
+            verdicts = page.locator("#campaigns p.verdict").all_inner_texts()
+            yes, no = {
+                "fr": ("effet significatif, l'intervalle ne contient pas 0",
+                       "effet non significatif, l'intervalle contient 0"),
+                "en": ("significant, the interval excludes 0",
+                       "not significant, the interval contains 0"),
+            }[lang]  # fmt: skip
+            assert len(verdicts) == 2
+            assert "Xiaomi" in verdicts[0] and verdicts[0].endswith(yes + ".")
+            assert "Apple" in verdicts[1] and verdicts[1].endswith(no + ".")
+            assert page.locator("#campaigns svg").count() == 2
+            market = page.locator("#market")
+            assert market.is_visible()
+            text = market.inner_text()
+            assert "StatCounter Global Stats (gs.statcounter.com)" in text and "CC BY-SA" in text
+            assert ("période du marché : février 2022" if lang == "fr"
+                    else "market period: February 2022") in text  # fmt: skip
+            google = market.locator("tr", has_text="Google").locator("td").all_inner_texts()
+            assert google[-1] == "—"  # no index from a 0.04 % market share
+            boxes = page.evaluate(
+                "() => [...document.querySelectorAll('svg')].map(s => {"
+                "const r = s.getBoundingClientRect(); return [r.width, r.height]; })"
+            )
+            assert len(boxes) == 7
+            assert all(200 < w <= 1200 and 50 < h <= 2000 for w, h in boxes), boxes
+            assert page.evaluate("document.documentElement.scrollHeight") < 20_000
+            shot = tmp_path / f"report-full-{lang}.png"
+            page.screenshot(path=str(shot), full_page=True)
+            if os.environ.get("DEVICEPARK_SCREENSHOTS"):
+                folder = Path(os.environ["DEVICEPARK_SCREENSHOTS"])
+                if folder.is_dir():
+                    page.screenshot(path=str(folder / shot.name), full_page=True)
+        finally:
+            browser.close()
+    assert errors == []
+    assert shot.stat().st_size > 50_000
