@@ -61,7 +61,7 @@ def _section(html: str, sid: str) -> str:
 @pytest.mark.parametrize(
     ("lang", "expected"),
     [
-        ("fr", "Pas de données au 1 juin 2023 : le magasin a des observations du "
+        ("fr", "Pas de données au 1 juin 2023 : la base a des observations du "
                "1 décembre 2021 au 4 février 2022."),
         ("en", "No data on June 1, 2023: the store has sightings from December 1, 2021 to "
                "February 4, 2022."),

@@ -54,7 +54,7 @@ LABELS = {
            "brand": "Marque opérateur", "all": "Toutes", "lang": "Langue", "show": "Afficher",
            "line": "ligne", "lines": "lignes", "of_total": "des lignes actives",
            "of_ident": "des lignes identifiées",
-           "empty": "Le magasin ne contient encore aucune observation.",
+           "empty": "La base ne contient encore aucune observation.",
            "note": "Chiffres sous secret statistique (effectifs < {t} masqués)."},
     "en": {"title": "devicepark dashboard", "date": "Date", "vendor": "Vendor",
            "brand": "Operator brand", "all": "All", "lang": "Language", "show": "Show",

@@ -289,7 +289,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         # dashboard
         "dash_on": "Au {date}.",
         "dash_out_of_range": (
-            "Pas de données au {date} : le magasin a des observations du {first} au {last}. "
+            "Pas de données au {date} : la base a des observations du {first} au {last}. "
             "Choisissez une date dans cet intervalle."
         ),
         "dash_show_last": "Afficher le {date}",
