@@ -128,6 +128,28 @@ def test_a_vendor_beyond_the_top_ten_is_shown_and_highlighted(synth_app):
     assert 'class="band" data-from="Doro"' in page or 'data-to="Doro"' in page
 
 
+@pytest.mark.parametrize("asked", ["redmi", "POCO", " XIAOMI "])
+def test_vendor_aliases_choose_the_vendor(synth_app, asked):
+    """Any alias of the vendor aliases (and any case) is that vendor, as on the command line."""
+    page = get(synth_app, f"/?as_of=2022-03-31&vendor={asked}&lang=en", AUTH).text
+    assert _text(_section(page, "headline")).startswith(" Xiaomi ")
+    assert 'id="vendor-notice"' not in page
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("en", "“Xiaom” is not a vendor on this date (closest: Xiaomi); showing Apple."),
+    ("fr", "« Xiaom » n'est pas un constructeur de cette date (les plus proches : Xiaomi) ; "
+           "voici Apple."),
+])  # fmt: skip
+def test_an_unknown_vendor_is_said_never_silently_replaced(synth_app, lang, words):
+    page = get(synth_app, f"/?as_of=2022-03-31&vendor=Xiaom&lang={lang}", AUTH).text
+    notice = re.search(r'<p class="notice" id="vendor-notice">([^<]*)</p>', page)
+    assert notice is not None and _text(notice.group(1)).strip() == words
+    assert _text(_section(page, "headline")).startswith(" Apple ")
+    hostile = get(synth_app, "/?vendor=%3Cscript%3Ex%3C/script%3E&lang=en", AUTH).text
+    assert "<script>x" not in hostile and "&lt;script&gt;x" in hostile  # escaped, never markup
+
+
 def test_captions_state_the_date_period_and_denominators(synth_app):
     page = get(synth_app, "/?as_of=2022-03-31&vendor=Samsung&lang=fr", AUTH).text
     text = _text(page)

@@ -21,6 +21,7 @@ captions give the date or period and the denominators in the report's words.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import html
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -37,6 +38,7 @@ from devicepark.api.errors import ApiError
 from devicepark.api.state import AnswerCache
 from devicepark.base.shape import CKEYS
 from devicepark.errors import ConfigError
+from devicepark.identify.vendors import vendor_of
 from devicepark.publish import cellkey, charts, locale
 from devicepark.publish.disclosure import flow_keys
 from devicepark.publish.locale import message
@@ -86,15 +88,46 @@ def ranking(data: Any, threshold: int) -> list[str]:
 
 
 def choose(vendor: str | None, ranked: list[str]) -> str | None:
-    """The vendor the page shows: the one asked, in any case, when the base ranks it; else the
-    largest (the form lists the names; any other string gets the default page from the cache).
+    """The vendor the page shows: the one asked, in any case or by any alias of the vendor
+    aliases, when the base ranks it; else the largest (:func:`unknown_note` says so).
 
-    >>> choose("xiaomi", ["Apple", "Xiaomi"]), choose("Xiaomi'", ["Apple", "Xiaomi"])
-    ('Xiaomi', 'Apple')
+    >>> choose("xiaomi", ["Apple", "Xiaomi"]), choose("Redmi", ["Apple", "Xiaomi"])
+    ('Xiaomi', 'Xiaomi')
+    >>> choose("zzz", ["Apple", "Xiaomi"])
+    'Apple'
     """
+    return _match(vendor, ranked) or (ranked[0] if ranked else None)
+
+
+def _match(vendor: str | None, ranked: list[str]) -> str | None:
+    name = (vendor or "").strip()
+    if not name:
+        return None
     by_fold = {v.casefold(): v for v in ranked}
-    hit = by_fold.get((vendor or "").strip().casefold())
-    return hit if hit is not None else (ranked[0] if ranked else None)
+    for candidate in (name, vendor_of(name) or ""):
+        hit = by_fold.get(candidate.casefold())
+        if hit is not None:
+            return hit
+    return None
+
+
+def unknown_note(vendor: str | None, ranked: list[str], lang: str) -> str:
+    """A notice when the vendor asked is not on the page's date (never a silent other vendor):
+    the closest names of that date, and which vendor the page shows instead.
+
+    >>> unknown_note("Xiaom", ["Apple", "Xiaomi"], "en")  # doctest: +ELLIPSIS
+    '<p class="notice" id="vendor-notice">“Xiaom” is not a vendor on this date (closest: Xiaomi)...'
+    >>> unknown_note("redmi", ["Apple", "Xiaomi"], "en")
+    ''
+    """
+    if not (vendor or "").strip() or _match(vendor, ranked) is not None or not ranked:
+        return ""
+    asked = (vendor or "").strip()[:60]
+    folds = {v.casefold(): v for v in ranked}
+    close = difflib.get_close_matches(asked.casefold(), list(folds), n=3, cutoff=0.5)
+    text = message("dash_unknown_vendor", lang, asked=asked, shown=ranked[0],
+                   close=", ".join(folds[c] for c in close) or "—")  # fmt: skip
+    return f'<p class="notice" id="vendor-notice">{_e(text)}</p>'
 
 
 def figures(data: Any, vendor: str | None, lang: str, threshold: int) -> dict[str, Any]:
@@ -330,7 +363,9 @@ STYLE = (
     ".controls button{font:inherit;padding:4px 8px}.big{font-size:28px;font-weight:700;margin:0}"
     "#headline{border-left:6px solid var(--c,#1f6feb)}#headline p{margin:2px 0}"
     ".caption,.why{color:var(--mute);font-size:14px}.big-note{font-size:18px;margin:0 0 8px}"
+    ".notice{background:#fff3cd;border:1px solid #e0c36a;border-radius:6px;padding:8px 12px}"
 )
+NOTICE = "</header>\n"  # where a request's own notice goes, after the cached page is made
 
 
 def _section(sid: str, title: str, svg: str, caption: list[str]) -> str:
@@ -399,7 +434,9 @@ async def dashboard(
             form.update(as_of=day.isoformat(), vendor=fig["vendor"], vendors=fig["vendors"])
             return page(fig, form, lang, threshold, keyed)
 
-        return str(once("page", render, day, brand, lang, chosen))
+        html_page = str(once("page", render, day, brand, lang, chosen))
+        note = unknown_note(vendor, ranked, lang)  # after the cache: one page per vendor shown
+        return html_page.replace(NOTICE, NOTICE + note, 1) if note else html_page
 
     question = ("dashboard", day_asked, vendor, brand, lang)
     data, exact = await app.answer(request, "dashboard", question, compute,

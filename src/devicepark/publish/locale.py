@@ -293,6 +293,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Choisissez une date dans cet intervalle."
         ),
         "dash_show_last": "Afficher le {date}",
+        "dash_unknown_vendor": (
+            "« {asked} » n'est pas un constructeur de cette date (les plus proches : {close}) ; "
+            "voici {shown}."
+        ),
         "dash_below": (
             "Moins de {threshold} lignes : trop peu pour être publié (secret statistique)."
         ),
@@ -502,6 +506,9 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Choose a date in that range."
         ),
         "dash_show_last": "Show {date}",
+        "dash_unknown_vendor": (
+            "“{asked}” is not a vendor on this date (closest: {close}); showing {shown}."
+        ),
         "dash_below": "Fewer than {threshold} lines: too few to publish (disclosure control).",
         "dash_masked": "Count hidden (disclosure control).",
         "dash_highlighted": "{vendor} is highlighted.",
