@@ -138,6 +138,20 @@ n = {{tb: sum(pq.ParquetFile(f).metadata.num_rows for f in s.files(tb)) for tb i
 print(json.dumps({{"t": t, "rows": n}}))
 """
 
+# A store built by an earlier release is upgraded on its copy before the night (not timed with
+# it: the first ingest of a new release pays it once).
+UPGRADE = """
+import json, time
+from devicepark.store import Store
+try:
+    from devicepark.store.upgrade import upgrade
+except ImportError:  # a release before the store's format was versioned
+    upgrade = lambda s: None
+t0 = time.perf_counter()
+before = upgrade(Store.open({store!r}))
+print(json.dumps({{"t": time.perf_counter() - t0, "from": before}}))
+"""
+
 # The measured night, with the steps timed from inside by wrapping them.
 NIGHT = """
 import json, time
@@ -282,12 +296,17 @@ def main() -> None:
     bare_t = min(b["t"] for b in bare)
     print(f"bare conversion {bare_t:.2f} s", flush=True)
     runs: dict[int, list[dict]] = {}
+    upgrades: dict[int, dict] = {}
     for months in args.histories:
         runs[months] = []
         for _ in range(args.repeat):
             copy = work / f"run-{months}m"
             shutil.rmtree(copy, ignore_errors=True)
             shutil.copytree(work / f"store-{months}m", copy)
+            up = run_step(UPGRADE.format(store=str(copy)))
+            if up["from"]:
+                upgrades[months] = up
+                print(f"copy upgraded from {up['from']} in {up['t']:.1f} s", flush=True)
             r = run_step(NIGHT.format(store=str(copy), night=str(data / "night.csv")))
             r["load"] = load()
             runs[months].append(r)
@@ -340,6 +359,11 @@ def main() -> None:
             s = r["spent"].get(step, r["t"] - sum(r["spent"].values()))
             cells.append(f"{s:.2f} s ({100 * s / r['t']:.0f} %)")
         md.append(f"| {step} | " + " | ".join(cells) + " |")
+    for months, up in upgrades.items():
+        md.append(
+            f"\nThe {months}-month store was built at format {up['from']}; each copy was upgraded "
+            f"before its night, untimed (the last upgrade: {up['t']:.1f} s, {up['rss']:,.0f} MiB)."
+        )
     if args.note:
         md += ["", args.note]
     md.append("")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
@@ -65,6 +68,49 @@ def older(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         upgrade_mod.UPGRADES, OLDER, (FORMAT, lambda tx: seen.append(tx.base.format))
     )
     return seen
+
+
+def as_release_1(store: Path) -> None:
+    """Rewrite a store the way devicepark-store/1 (the release before the tenures' open part)
+    wrote it: the tenures in one file, no parts in the manifest, format devicepark-store/1."""
+    s = Store.open(store)
+    one = store / "tables" / "tenures" / "release-1.parquet"
+    pq.write_table(pa.concat_tables(pq.read_table(f) for f in s.files("tenures")), one)
+    manifest = json.loads((store / MANIFEST).read_text())
+    manifest["tables"]["tenures"] = [one.relative_to(store).as_posix()]
+    del manifest["parts"]
+    manifest["format"] = "devicepark-store/1"
+    (store / MANIFEST).write_text(json.dumps(manifest, indent=2))
+
+
+def test_a_release_1_store_is_upgraded_and_answers_the_same(
+    store: Path, check_open_part: Callable[[Path], None]
+) -> None:
+    check_open_part(store)
+    expected = answers(store)
+    as_release_1(store)
+    version = Store.open(store).version
+    assert answers(store) == expected
+    code, out, _ = cli("store", "upgrade", "--store", str(store))
+    assert code == 0
+    assert out.strip() == (
+        f"store {store} upgraded from devicepark-store/1 to {FORMAT} (version {version + 1})"
+    )
+    check_open_part(store)
+    assert answers(store) == expected
+
+
+def test_the_first_ingest_upgrades_a_release_1_store(
+    store: Path, tmp_path: Path, check_open_part: Callable[[Path], None]
+) -> None:
+    as_release_1(store)
+    night = tmp_path / "night.csv"
+    night.write_text("line_id,imei,observed_at\n+33600000001,860000010001013,2022-02-10T01:00Z\n")
+    code, _, err = cli("ingest", "--store", str(store), "--observations", str(night))
+    assert code == 0, err
+    assert f"upgraded from devicepark-store/1 to {FORMAT}" in err
+    assert Store.open(store).format == FORMAT
+    check_open_part(store)
 
 
 @pytest.mark.parametrize("fmt", ["devicepark-store/99", "devicepark-store/1000"])

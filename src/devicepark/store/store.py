@@ -48,7 +48,7 @@ import pyarrow.parquet as pq
 from devicepark.errors import ConfigError, StoreError
 from devicepark.store.schema import SCHEMAS
 
-FORMAT = "devicepark-store/1"  # what this release writes; upgrade.py upgrades the older ones
+FORMAT = "devicepark-store/2"  # what this release writes; upgrade.py upgrades the older ones
 FORMAT_PREFIX = "devicepark-store/"
 MANIFEST = "manifest.json"
 KEY_CHECK = b"devicepark/key-fingerprint/v1"
@@ -118,6 +118,8 @@ class Manifest:
     committed_at: str | None = None
     key_fingerprint: str | None = None  # of the key the store's pseudonyms were made with
     format: str = FORMAT  # an older one only when read from a store that awaits its upgrade
+    # named subsets of a table's files, {table: {part: [files]}}: the tenures' "open" part
+    parts: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
     def to_json(self) -> str:
         data = {
@@ -127,6 +129,7 @@ class Manifest:
             "config": asdict(self.config),
             "key_fingerprint": self.key_fingerprint,
             "tables": self.tables,
+            "parts": self.parts,
             "previous": self.previous,
         }
         return json.dumps(data, indent=2, sort_keys=False)
@@ -142,6 +145,10 @@ class Manifest:
             version=int(data["version"]),
             config=StoreConfig(**data.get("config", {})),
             tables={k: list(v) for k, v in data.get("tables", {}).items()},
+            parts={
+                t: {name: list(files) for name, files in named.items()}
+                for t, named in data.get("parts", {}).items()
+            },
             previous=list(data.get("previous", [])),
             committed_at=data.get("committed_at"),
             key_fingerprint=data.get("key_fingerprint"),
@@ -269,6 +276,10 @@ class Store:
         """Absolute paths of a table's live Parquet files (possibly none)."""
         return [str(self.path / rel) for rel in self.manifest.tables.get(table, [])]
 
+    def part_files(self, table: str, part: str) -> list[str]:
+        """Absolute paths of the files of one named part of a table (``layout.OPEN``...)."""
+        return [str(self.path / rel) for rel in self.manifest.parts.get(table, {}).get(part, [])]
+
     def read(self, table: str, columns: list[str] | None = None) -> pa.Table:
         """Read a whole table into Arrow (small tables only: catalog, ingests, ledger)."""
         schema = SCHEMAS[table]
@@ -343,6 +354,9 @@ class Transaction:
         self.staging = base.path / ".staging" / self.txid
         self.staging.mkdir(parents=True, exist_ok=True)
         self._tables: dict[str, list[str]] = {k: list(v) for k, v in base.manifest.tables.items()}
+        self._parts = {
+            t: {n: list(f) for n, f in p.items()} for t, p in base.manifest.parts.items()
+        }
         self._staged: list[tuple[Path, str]] = []  # (staging path, relative final path)
         self._config = base.config
         self._key_fingerprint = base.manifest.key_fingerprint
@@ -368,8 +382,15 @@ class Transaction:
     def files(self, table: str) -> list[str]:
         """The table's files as this transaction would commit them, where they are now
         (staged files at their staging path)."""
+        return self._where(self._tables.get(table, []))
+
+    def part_files(self, table: str, part: str) -> list[str]:
+        """The files of one named part of a table, as ``files`` gives them."""
+        return self._where(self._parts.get(table, {}).get(part, []))
+
+    def _where(self, rels: list[str]) -> list[str]:
         staged = {rel: src for src, rel in self._staged}
-        return [str(staged.get(rel, self.base.path / rel)) for rel in self._tables.get(table, [])]
+        return [str(staged.get(rel, self.base.path / rel)) for rel in rels]
 
     def new_path(self, table: str) -> Path:
         """A fresh staging path for one Parquet file of ``table``; pass it to add/replace."""
@@ -390,13 +411,27 @@ class Transaction:
             self.add(table, [path])
 
     def add(self, table: str, paths: list[Path]) -> None:
-        """Append staged files to a table."""
+        """Append staged files to a table (its named parts no longer hold: they are dropped)."""
         self._tables.setdefault(table, []).extend(self._stage(table, paths))
+        self._parts.pop(table, None)
         self.changed = True
 
     def replace(self, table: str, paths: list[Path]) -> None:
-        """Make the staged files the table's whole content."""
+        """Make the staged files the table's whole content (and drop its named parts)."""
         self._tables[table] = self._stage(table, paths)
+        self._parts.pop(table, None)
+        self.changed = True
+
+    def rewrite(
+        self, table: str, keep: list[str], add: list[Path], parts: dict[str, list[Path]]
+    ) -> None:
+        """Make the table ``keep`` (some of its files, as ``files`` gives them) plus the staged
+        files ``add``, whose named parts are ``parts`` (each a subset of ``add``)."""
+        where = dict(zip(self.files(table), self._tables.get(table, []), strict=True))
+        kept = [where[f] for f in keep]
+        rel = dict(zip(add, self._stage(table, add), strict=True))  # every path must exist
+        self._tables[table] = kept + list(rel.values())
+        self._parts[table] = {name: [rel[p] for p in paths] for name, paths in parts.items()}
         self.changed = True
 
     def _stage(self, table: str, paths: list[Path]) -> list[str]:
@@ -429,6 +464,7 @@ class Transaction:
             previous=previous,
             committed_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             key_fingerprint=self._key_fingerprint,
+            parts={t: p for t, p in self._parts.items() if p},
         )
         _write_manifest(root, manifest)
 

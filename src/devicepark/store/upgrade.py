@@ -11,11 +11,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from devicepark.store.layout import COLUMNS, write_tenures
 from devicepark.store.store import FORMAT, Store, Transaction
 
+
+def _tenures_in_two_parts(tx: Transaction) -> None:
+    """devicepark-store/1 -> /2: the tenures (one file) become closed runs and the open part
+    (each line's last run), the same rows."""
+    files = tx.files("tenures")
+    if not files:
+        return
+    from devicepark.store.engine import duckdb_connection
+
+    con = duckdb_connection()
+    try:
+        paths = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
+        write_tenures(con, tx, f"SELECT {COLUMNS} FROM read_parquet({paths})")
+    finally:
+        con.close()
+
+
 # {older format: (the next format, the step that rewrites the store from one to the other)}.
-# Empty while the layout has not changed since devicepark-store/1.
-UPGRADES: dict[str, tuple[str, Callable[[Transaction], None]]] = {}
+UPGRADES: dict[str, tuple[str, Callable[[Transaction], None]]] = {
+    "devicepark-store/1": ("devicepark-store/2", _tenures_in_two_parts),
+}
 
 
 def upgrade(store: Store) -> str | None:

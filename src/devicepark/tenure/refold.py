@@ -1,7 +1,9 @@
 """Bring the stored tenures up to date after an ingest, in DuckDB, folding as little as it can.
 
 Ingest calls ``refold`` inside its transaction with the observation files it just wrote; the
-result equals ``fold`` over every observation of the store (a property test checks it).
+result equals ``fold`` over every observation of the store (a property test checks it). The
+table lies in closed runs and an open part, each line's last run (``store.layout``): a night
+that only appends reads and rewrites the open part and adds the runs it closes as a new file.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 import duckdb
 
+from devicepark.store.layout import OPEN, write_tenures
 from devicepark.store.schema import TENURES
 from devicepark.store.store import Transaction
 from devicepark.tenure.fold import fold
@@ -50,8 +53,10 @@ def refold(tx: Transaction, con: duckdb.DuckDBPyConnection, new_obs: list[Path])
     - a line with late data (a new sighting at or before its last stored one): all its
       observations are folded again.
 
-    So the usual ingest reads only its own observations and the stored tenures of its lines,
-    never the whole observation history; the result equals a fold of everything (tested).
+    So the usual ingest reads only its own observations and the stored last runs (the open
+    part), never the whole observation history nor the closed runs, and writes the open part
+    again plus the runs it closed; a run of late data rewrites the whole table. The result
+    equals a fold of everything (tested).
     """
     import ibis
 
@@ -71,25 +76,22 @@ def refold(tx: Transaction, con: duckdb.DuckDBPyConnection, new_obs: list[Path])
             f"SELECT {typed} FROM ({ibis.to_sql(fold(icon.table(table), gap), dialect='duckdb')})"
         )
 
-    out = tx.new_path("tenures")
-    target = _lit(out)
     new = f"read_parquet({_paths(new_obs)})"
     old_files = tx.files("tenures")
+    open_files = tx.part_files("tenures", OPEN)
     if not old_files:  # the first ingest: fold everything (orphans included)
         _run(
             con,
             f"CREATE OR REPLACE TEMP VIEW dp_fold_in AS SELECT * FROM read_parquet("
             f"{_paths(tx.files('observations'))})",
         )
-        _run(
-            con,
-            f"COPY ({fold_sql('dp_fold_in')}) TO {target} (FORMAT parquet, COMPRESSION zstd)",
-        )
-        tx.replace("tenures", [out])
+        write_tenures(con, tx, fold_sql("dp_fold_in"))
         _run(con, "DROP VIEW IF EXISTS dp_fold_in")
         return _count(con, f"SELECT count(DISTINCT line) FROM {new}")
 
     old = f"read_parquet({_paths(old_files)})"
+    # each line's last run: the open part, or (a table some writer left without it) all runs
+    last_runs = f"read_parquet({_paths(open_files)})" if open_files else old
     cols = ", ".join(TENURES.names)
     # per touched line: its earliest new sighting and its last stored run
     _run(
@@ -102,7 +104,7 @@ last AS (
          arg_max(first_seen, seq) AS first_seen, arg_max(last_seen, seq) AS last_seen,
          arg_max(first_date, seq) AS first_date, arg_max(last_date, seq) AS last_date,
          arg_max(observations, seq) AS observations
-  FROM {old} SEMI JOIN n USING (line) GROUP BY line
+  FROM {last_runs} SEMI JOIN n USING (line) GROUP BY line
 )
 SELECT n.line, n.first_new, last.* EXCLUDE (line),
        last.last_seq IS NOT NULL AND last.last_seen >= n.first_new AS late
@@ -141,6 +143,9 @@ SELECT line,
        merged AND seq = 1 AS continues
 FROM j""",
     )
+    if open_files and not any_late:  # the nightly case: only the open part is rewritten
+        _append(con, tx, typed, open_files, [f for f in old_files if f not in open_files])
+        return n_touched
     # Stored runs kept: all but those of late lines and the last runs that were continued.
     parts = [
         f"SELECT {cols} FROM dp_appended",
@@ -157,14 +162,61 @@ FROM j""",
         )
         parts.append(f"SELECT {cols} FROM ({fold_sql('dp_fold_late')})")
     union = " UNION ALL ".join(f"({q})" for q in parts)
-    _run(
-        con,
-        f"COPY (SELECT {typed} FROM ({union})) TO {target} (FORMAT parquet, COMPRESSION zstd)",
-    )
-    tx.replace("tenures", [out])
+    write_tenures(con, tx, f"SELECT {typed} FROM ({union})")
+    _drop(con)
+    return n_touched
+
+
+# Closed runs gather one file per night; past this many files a night merges them into one
+# (rewriting the closed runs once every MAX_CLOSED_FILES nights, not every night).
+MAX_CLOSED_FILES = 64
+
+
+def _drop(con: duckdb.DuckDBPyConnection) -> None:
     _run(
         con,
         "DROP VIEW IF EXISTS dp_fold_new; DROP VIEW IF EXISTS dp_fold_late; "
         "DROP TABLE IF EXISTS dp_touched; DROP TABLE IF EXISTS dp_appended",
     )
-    return n_touched
+
+
+def _append(
+    con: duckdb.DuckDBPyConnection,
+    tx: Transaction,
+    typed: str,
+    open_files: list[str],
+    closed_files: list[str],
+) -> None:
+    """The nightly case (no late data, the open part known): the closed files stay as they
+    are; the runs that stop being last (the stored last run of a line that starts a new one,
+    the new runs before a line's newest) go to one new closed file, and the open part is
+    written again with the newest run of every line."""
+    cols = ", ".join(TENURES.names)
+    stored = f"read_parquet({_paths(open_files)})"
+    compact = len(closed_files) >= MAX_CLOSED_FILES
+    also = f"UNION ALL SELECT {cols} FROM read_parquet({_paths(closed_files)})" if compact else ""
+    newest = "(SELECT line, max(seq) AS seq FROM dp_appended GROUP BY line)"
+    closed, open_ = tx.new_path("tenures"), tx.new_path("tenures")
+    n_closed = _count(
+        con,
+        f"""COPY (SELECT {typed} FROM (
+  SELECT {cols} FROM dp_appended ANTI JOIN {newest} l USING (line, seq)
+  UNION ALL
+  SELECT {cols} FROM {stored} SEMI JOIN (SELECT DISTINCT line FROM dp_appended) a USING (line)
+  ANTI JOIN (SELECT line, seq FROM dp_appended WHERE continues) c USING (line, seq)
+  {also}
+)) TO {_lit(closed)} (FORMAT parquet, COMPRESSION zstd)""",
+    )
+    _count(
+        con,
+        f"""COPY (SELECT {typed} FROM (
+  SELECT {cols} FROM {stored} ANTI JOIN (SELECT DISTINCT line FROM dp_appended) a USING (line)
+  UNION ALL
+  SELECT {cols} FROM dp_appended SEMI JOIN {newest} l USING (line, seq)
+)) TO {_lit(open_)} (FORMAT parquet, COMPRESSION zstd)""",
+    )
+    if not n_closed:
+        closed.unlink(missing_ok=True)
+    keep = [] if compact else closed_files
+    tx.rewrite("tenures", keep, [closed, open_] if n_closed else [open_], {OPEN: [open_]})
+    _drop(con)

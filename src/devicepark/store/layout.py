@@ -1,0 +1,54 @@
+"""How the tenures table lies in files: closed runs, written once, and the open part (each line's
+last run), the only one a night rewrites.
+
+Since format ``devicepark-store/2`` the manifest names the tenures' ``open`` part: one file that
+holds exactly the last run (highest ``seq``) of every line that has runs. Every other file of
+the table holds earlier runs, which an appending night never changes: the nightly refold reads
+and rewrites only the open part (its size is the number of lines, not the history) and appends
+the runs it closes as a new file. Readers see the union of all files, as before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from devicepark.store.schema import TENURES
+from devicepark.store.store import Transaction
+
+OPEN = "open"  # the part of the tenures holding each line's last run
+COLUMNS = ", ".join(TENURES.names)
+
+
+def _lit(path: object) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _rows(con: Any, sql: str) -> int:
+    """Execute a COPY and return how many rows it wrote (its result is drained)."""
+    return int(con.execute(sql).fetchall()[0][0])
+
+
+def write_tenures(con: Any, tx: Transaction, source: str, keep: list[str] | None = None) -> None:
+    """Write the runs ``source`` (SQL giving every tenures column, typed) as the table's closed
+    runs and its open part, next to the files ``keep`` (closed files kept as they are, which
+    must hold no run of a line in ``source``). Reads ``source`` once more than it writes it."""
+    whole = tx.staging / "tenures-whole.parquet"
+    con.execute(f"COPY ({source}) TO {_lit(whole)} (FORMAT parquet)").fetchall()
+    src = f"read_parquet({_lit(whole)})"
+    last = f"(SELECT line, max(seq) AS seq FROM {src} GROUP BY line)"
+    closed, open_ = tx.new_path("tenures"), tx.new_path("tenures")
+    n_closed = _rows(
+        con,
+        f"COPY (SELECT {COLUMNS} FROM {src} ANTI JOIN {last} l USING (line, seq)) "
+        f"TO {_lit(closed)} (FORMAT parquet, COMPRESSION zstd)",
+    )
+    _rows(
+        con,
+        f"COPY (SELECT {COLUMNS} FROM {src} SEMI JOIN {last} l USING (line, seq)) "
+        f"TO {_lit(open_)} (FORMAT parquet, COMPRESSION zstd)",
+    )
+    whole.unlink()
+    add = [closed, open_] if n_closed else [open_]
+    if not n_closed:
+        closed.unlink(missing_ok=True)
+    tx.rewrite("tenures", keep or [], add, {OPEN: [open_]})
