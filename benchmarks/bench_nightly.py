@@ -39,13 +39,14 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench_core import machine  # the scripts run from benchmarks/, which is on sys.path
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = str(ROOT / "src")  # measure this checkout, whatever else is installed
@@ -210,19 +211,6 @@ con = duckdb.connect()
 con.execute("COPY (SELECT * FROM read_csv({night!r}, all_varchar=true)) TO {out!r} (FORMAT parquet, COMPRESSION zstd)").fetchall()
 print(json.dumps({{"t": time.perf_counter() - t0}}))
 """
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, Python {platform.python_version()}"
 
 
 def load() -> str:
