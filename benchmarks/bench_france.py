@@ -38,13 +38,14 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench_core import machine  # the scripts run from benchmarks/, which is on sys.path
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = str(ROOT / "src")  # measure this checkout, whatever else is installed
@@ -94,10 +95,11 @@ def wait_rss(code: str, env: dict[str, str] | None = None, cap_gib: float | None
 # --------------------------------------------------------------------------- step code
 
 SYNTH = """
-import json, time
+import datetime as dt, json, time
 from devicepark.synth import generate
 t0 = time.perf_counter()
-generate({out!r}, lines={lines}, seed={seed}, sightings_per_month={spm})
+generate({out!r}, lines={lines}, seed={seed}, sightings_per_month={spm}, start=dt.date.fromisoformat({start!r}),
+         end=dt.date.fromisoformat({end!r}))
 print(json.dumps({{"t": time.perf_counter() - t0}}))
 """
 
@@ -293,19 +295,6 @@ except MemoryError:
 
 # --------------------------------------------------------------------------- driver
 
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, Python {platform.python_version()}"
-
-
 def size_of(path: Path, pattern: str = "*") -> int:
     return sum(p.stat().st_size for p in path.rglob(pattern) if p.is_file())
 
@@ -351,9 +340,14 @@ def main() -> None:
     ap.add_argument("--drop-csv", action="store_true", help="delete each shard's CSV once ingested")
     ap.add_argument("--synth-only", action="store_true", help="stop after synthesising the shards")
     ap.add_argument("--repeat", type=int, default=1, help="runs per query step; the fastest counts")
+    ap.add_argument("--start", default="2020-01-01", help="first day of synthesised sightings")
+    ap.add_argument("--end", default="2022-06-30", help="last day of synthesised sightings")
+    ap.add_argument("--ingest-only", action="store_true",
+                    help="stop once the store is built (e.g. for tests/privacy/measure_utility.py)")
     args = ap.parse_args()
 
-    work = args.work / f"{args.lines}-{args.sightings_per_month:g}"
+    span = "" if (args.start, args.end) == ("2020-01-01", "2022-06-30") else f"-{args.start}-{args.end}"
+    work = args.work / f"{args.lines}-{args.sightings_per_month:g}{span}"
     data, store = work / "data", work / "store"
     env = {"DEVICEPARK_KEY": KEY, "DEVICEPARK_TEMP_DIR": str(work / "spill")}
     swap0 = swap_used_kib()
@@ -367,7 +361,8 @@ def main() -> None:
             continue
         n = args.shard if k < n_shards - 1 else args.lines - args.shard * (n_shards - 1)
         log(f"synth shard {k + 1}/{n_shards}: {n:,} lines")
-        r = wait_rss(SYNTH.format(out=str(d), lines=n, seed=20220203 + k, spm=args.sightings_per_month))
+        r = wait_rss(SYNTH.format(out=str(d), lines=n, seed=20220203 + k, spm=args.sightings_per_month,
+                                 start=args.start, end=args.end))
         if r["status"]:
             raise SystemExit(f"synth failed: {r.get('error')}")
         if k:
@@ -408,6 +403,9 @@ def main() -> None:
         ing["rss"] = max(ing["rss"], r["rss"])
         ing["runs"] += 1
     res["ingest"] = ing
+    if args.ingest_only:
+        log(f"store: {store}")
+        return
     store_bytes = size_of(store, "*.parquet")
     quarter = f"{max(store_bytes // 4 // 2**20, 1)}MB"
 

@@ -30,7 +30,6 @@ import argparse
 import asyncio
 import datetime as dt
 import os
-import platform
 import re
 import signal
 import socket
@@ -39,6 +38,8 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+
+from bench_core import machine  # the scripts run from benchmarks/, which is on sys.path
 
 CHEAP = "/v1/base?as_of={day}&by=vendor"
 
@@ -54,20 +55,6 @@ def percentile(values: list[float], q: float) -> float:
     if not ordered:
         return float("nan")
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
-
-
-def machine() -> str:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (f"{os.cpu_count()} cores ({model or platform.processor()}), {mem:.0f} GiB RAM, "
-            f"Python {platform.python_version()}")
 
 
 def rss_mib(pid: int) -> float:
