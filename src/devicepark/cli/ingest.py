@@ -76,7 +76,6 @@ def ingest(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Ingest lines, observations and TAC catalogs into the store, atomically."""
-    from devicepark.answers.daily import refresh_daily
     from devicepark.ingest.pseudonym import load_key
     from devicepark.ingest.run import ingest as run_ingest
     from devicepark.store import Store, StoreConfig
@@ -105,7 +104,6 @@ def ingest(
                 tac=tac or [],
                 max_reject_rate=max_reject_rate,
                 progress=cb,
-                derive=refresh_daily,
             )
     except BaseException:
         if fresh and st.version == 0:  # a first ingest that failed leaves no empty store behind

@@ -188,7 +188,6 @@ class Tables:
     catalog: Table
     quarantine: Table
     ingests: Table
-    daily: Table | None = None  # the daily aggregate, bound on DuckDB when the store has it
 
     def get(self, name: str, con: ibis.BaseBackend) -> Table:
         """Any other declared table (market, privacy ledger, ...)."""
@@ -239,5 +238,4 @@ def table(con: ibis.BaseBackend, store: Store, name: str) -> Table:
 def open_tables(con: ibis.BaseBackend, store: Store) -> Tables:
     """Bind the store's core tables to a backend."""
     names = ("lines", "observations", "tenures", "catalog", "quarantine", "ingests")
-    daily = table(con, store, "daily") if is_duckdb(con) and store.files("daily") else None
-    return Tables(store=store, daily=daily, **{n: table(con, store, n) for n in names})
+    return Tables(store=store, **{n: table(con, store, n) for n in names})
