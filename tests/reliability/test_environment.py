@@ -137,7 +137,7 @@ def test_a_simulated_full_disk(where: str, fresh_store: Path, monkeypatch: pytes
 
         monkeypatch.setattr(pq.ParquetWriter, "write_table", full)
     else:
-        from devicepark.ingest import duck
+        from devicepark.store import duck
 
         real = duck.execute
 

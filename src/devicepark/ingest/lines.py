@@ -11,11 +11,11 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from devicepark.ingest.duck import execute, lit, paths_sql, scalar
 from devicepark.ingest.readers import InputFile
 from devicepark.ingest.reconcile import FileReport, Quarantine, finish, start
 from devicepark.ingest.staging import LINE_COLUMNS, Progress, id_parts, lines_sql, stage_rows
 from devicepark.reasons import Reason
+from devicepark.store.duck import execute, lit, paths_sql, scalar
 from devicepark.store.schema import LINES
 from devicepark.store.store import Transaction
 

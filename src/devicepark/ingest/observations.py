@@ -12,7 +12,6 @@ from pathlib import Path
 
 import duckdb
 
-from devicepark.ingest.duck import execute, lit, paths_sql, scalar
 from devicepark.ingest.readers import InputFile
 from devicepark.ingest.reconcile import FileReport, Quarantine, finish, start
 from devicepark.ingest.staging import (
@@ -23,6 +22,7 @@ from devicepark.ingest.staging import (
     observations_sql,
     stage_rows,
 )
+from devicepark.store.duck import execute, lit, paths_sql, scalar
 from devicepark.store.schema import OBSERVATIONS
 from devicepark.store.store import Transaction
 

@@ -21,8 +21,8 @@ import pyarrow.parquet as pq
 
 from devicepark.errors import InputError
 from devicepark.ingest import log
-from devicepark.ingest.duck import execute, lit
 from devicepark.ingest.readers import InputFile
+from devicepark.store.duck import execute, lit
 from devicepark.store.schema import QUARANTINE
 from devicepark.store.store import Transaction
 

@@ -21,7 +21,6 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from devicepark.identify.imei import parse_array
-from devicepark.ingest.duck import lit
 from devicepark.ingest.msisdn import library_column, rules_for
 from devicepark.ingest.pseudonym import canonical_from_parts_sql, hmac_sql, phone_digits_sql
 from devicepark.ingest.readers import InputFile, iter_batches
@@ -32,6 +31,7 @@ from devicepark.ingest.reconcile import (
     check_reject_rate,
 )
 from devicepark.reasons import Reason
+from devicepark.store.duck import lit
 
 Progress = Callable[..., None]
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from devicepark.store.duck import execute, lit, scalar
 from devicepark.store.schema import TENURES
 from devicepark.store.store import Transaction
 
@@ -19,33 +20,24 @@ OPEN = "open"  # the part of the tenures holding each line's last run
 COLUMNS = ", ".join(TENURES.names)
 
 
-def _lit(path: object) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
-def _rows(con: Any, sql: str) -> int:
-    """Execute a COPY and return how many rows it wrote (its result is drained)."""
-    return int(con.execute(sql).fetchall()[0][0])
-
-
 def write_tenures(con: Any, tx: Transaction, source: str, keep: list[str] | None = None) -> None:
     """Write the runs ``source`` (SQL giving every tenures column, typed) as the table's closed
     runs and its open part, next to the files ``keep`` (closed files kept as they are, which
     must hold no run of a line in ``source``). Reads ``source`` once more than it writes it."""
     whole = tx.staging / "tenures-whole.parquet"
-    con.execute(f"COPY ({source}) TO {_lit(whole)} (FORMAT parquet)").fetchall()
-    src = f"read_parquet({_lit(whole)})"
+    execute(con, f"COPY ({source}) TO {lit(whole)} (FORMAT parquet)")
+    src = f"read_parquet({lit(whole)})"
     last = f"(SELECT line, max(seq) AS seq FROM {src} GROUP BY line)"
     closed, open_ = tx.new_path("tenures"), tx.new_path("tenures")
-    n_closed = _rows(
+    n_closed = scalar(
         con,
         f"COPY (SELECT {COLUMNS} FROM {src} ANTI JOIN {last} l USING (line, seq)) "
-        f"TO {_lit(closed)} (FORMAT parquet, COMPRESSION zstd)",
+        f"TO {lit(closed)} (FORMAT parquet, COMPRESSION zstd)",
     )
-    _rows(
+    execute(
         con,
         f"COPY (SELECT {COLUMNS} FROM {src} SEMI JOIN {last} l USING (line, seq)) "
-        f"TO {_lit(open_)} (FORMAT parquet, COMPRESSION zstd)",
+        f"TO {lit(open_)} (FORMAT parquet, COMPRESSION zstd)",
     )
     whole.unlink()
     add = [closed, open_] if n_closed else [open_]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from devicepark.store.duck import paths_sql
 from devicepark.store.layout import COLUMNS, write_tenures
 from devicepark.store.store import FORMAT, Store, Transaction
 
@@ -25,8 +26,7 @@ def _tenures_in_two_parts(tx: Transaction) -> None:
 
     con = duckdb_connection()
     try:
-        paths = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
-        write_tenures(con, tx, f"SELECT {COLUMNS} FROM read_parquet({paths})")
+        write_tenures(con, tx, f"SELECT {COLUMNS} FROM read_parquet({paths_sql(files)})")
     finally:
         con.close()
 

@@ -8,35 +8,19 @@ that only appends reads and rewrites the open part and adds the runs it closes a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
+from devicepark.store.duck import execute, lit, paths_sql, scalar
 from devicepark.store.layout import OPEN, write_tenures
 from devicepark.store.schema import TENURES
 from devicepark.store.store import Transaction
 from devicepark.tenure.fold import fold
 
 
-def _run(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:
-    """Execute ``sql`` and drain its result (DuckDB 2 refuses other work on the connection while
-    a result is open)."""
-    return con.execute(sql).fetchall()
-
-
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
-    return int(_run(con, sql)[0][0])
-
-
-def _lit(path: str | Path) -> str:
-    """A SQL string literal (paths may contain quotes)."""
-    return "'" + str(path).replace("'", "''") + "'"
-
-
-def _paths(paths: Sequence[str | Path]) -> str:
-    return "[" + ", ".join(_lit(p) for p in paths) + "]"
+    return int(scalar(con, sql))
 
 
 def refold(tx: Transaction, con: duckdb.DuckDBPyConnection, new_obs: list[Path]) -> int:
@@ -76,25 +60,25 @@ def refold(tx: Transaction, con: duckdb.DuckDBPyConnection, new_obs: list[Path])
             f"SELECT {typed} FROM ({ibis.to_sql(fold(icon.table(table), gap), dialect='duckdb')})"
         )
 
-    new = f"read_parquet({_paths(new_obs)})"
+    new = f"read_parquet({paths_sql(new_obs)})"
     old_files = tx.files("tenures")
     open_files = tx.part_files("tenures", OPEN)
     if not old_files:  # the first ingest: fold everything (orphans included)
-        _run(
+        execute(
             con,
             f"CREATE OR REPLACE TEMP VIEW dp_fold_in AS SELECT * FROM read_parquet("
-            f"{_paths(tx.files('observations'))})",
+            f"{paths_sql(tx.files('observations'))})",
         )
         write_tenures(con, tx, fold_sql("dp_fold_in"))
-        _run(con, "DROP VIEW IF EXISTS dp_fold_in")
+        execute(con, "DROP VIEW IF EXISTS dp_fold_in")
         return _count(con, f"SELECT count(DISTINCT line) FROM {new}")
 
-    old = f"read_parquet({_paths(old_files)})"
+    old = f"read_parquet({paths_sql(old_files)})"
     # each line's last run: the open part, or (a table some writer left without it) all runs
-    last_runs = f"read_parquet({_paths(open_files)})" if open_files else old
+    last_runs = f"read_parquet({paths_sql(open_files)})" if open_files else old
     cols = ", ".join(TENURES.names)
     # per touched line: its earliest new sighting and its last stored run
-    _run(
+    execute(
         con,
         f"""
 CREATE OR REPLACE TEMP TABLE dp_touched AS
@@ -112,14 +96,14 @@ FROM n LEFT JOIN last USING (line)""",
     )
     n_touched = _count(con, "SELECT count(*) FROM dp_touched")
     any_late = bool(_count(con, "SELECT count(*) FROM dp_touched WHERE late"))
-    _run(
+    execute(
         con,
         f"CREATE OR REPLACE TEMP VIEW dp_fold_new AS SELECT o.* FROM {new} o "
         "SEMI JOIN (SELECT line FROM dp_touched WHERE NOT late) k USING (line)",
     )
     # The new runs of appended lines, numbered on from the stored ones; the first continues
     # the stored last run where the fold would have (same handset, no silence over the gap).
-    _run(
+    execute(
         con,
         f"""
 CREATE OR REPLACE TEMP TABLE dp_appended AS
@@ -154,10 +138,10 @@ FROM j""",
         "ANTI JOIN (SELECT line, seq FROM dp_appended WHERE continues) c USING (line, seq)",
     ]
     if any_late:
-        _run(
+        execute(
             con,
             f"CREATE OR REPLACE TEMP VIEW dp_fold_late AS SELECT o.* FROM read_parquet("
-            f"{_paths(tx.files('observations'))}) o "
+            f"{paths_sql(tx.files('observations'))}) o "
             "SEMI JOIN (SELECT line FROM dp_touched WHERE late) k USING (line)",
         )
         parts.append(f"SELECT {cols} FROM ({fold_sql('dp_fold_late')})")
@@ -173,7 +157,7 @@ MAX_CLOSED_FILES = 64
 
 
 def _drop(con: duckdb.DuckDBPyConnection) -> None:
-    _run(
+    execute(
         con,
         "DROP VIEW IF EXISTS dp_fold_new; DROP VIEW IF EXISTS dp_fold_late; "
         "DROP TABLE IF EXISTS dp_touched; DROP TABLE IF EXISTS dp_appended",
@@ -192,9 +176,10 @@ def _append(
     the new runs before a line's newest) go to one new closed file, and the open part is
     written again with the newest run of every line."""
     cols = ", ".join(TENURES.names)
-    stored = f"read_parquet({_paths(open_files)})"
+    stored = f"read_parquet({paths_sql(open_files)})"
     compact = len(closed_files) >= MAX_CLOSED_FILES
-    also = f"UNION ALL SELECT {cols} FROM read_parquet({_paths(closed_files)})" if compact else ""
+    closed_sql = f"SELECT {cols} FROM read_parquet({paths_sql(closed_files)})"
+    also = f"UNION ALL {closed_sql}" if compact else ""
     newest = "(SELECT line, max(seq) AS seq FROM dp_appended GROUP BY line)"
     closed, open_ = tx.new_path("tenures"), tx.new_path("tenures")
     n_closed = _count(
@@ -205,7 +190,7 @@ def _append(
   SELECT {cols} FROM {stored} SEMI JOIN (SELECT DISTINCT line FROM dp_appended) a USING (line)
   ANTI JOIN (SELECT line, seq FROM dp_appended WHERE continues) c USING (line, seq)
   {also}
-)) TO {_lit(closed)} (FORMAT parquet, COMPRESSION zstd)""",
+)) TO {lit(closed)} (FORMAT parquet, COMPRESSION zstd)""",
     )
     _count(
         con,
@@ -213,7 +198,7 @@ def _append(
   SELECT {cols} FROM {stored} ANTI JOIN (SELECT DISTINCT line FROM dp_appended) a USING (line)
   UNION ALL
   SELECT {cols} FROM dp_appended SEMI JOIN {newest} l USING (line, seq)
-)) TO {_lit(open_)} (FORMAT parquet, COMPRESSION zstd)""",
+)) TO {lit(open_)} (FORMAT parquet, COMPRESSION zstd)""",
     )
     if not n_closed:
         closed.unlink(missing_ok=True)

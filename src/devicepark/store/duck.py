@@ -1,7 +1,8 @@
-"""DuckDB SQL text for ingest: string literals, and statements whose results are always drained.
+"""DuckDB SQL text for the writers (ingest, the tenures' refold, the store's layout and upgrade):
+string literals, and statements whose results are always drained.
 
 DuckDB 2 refuses other work on a connection (``register``...) while a result is still open, so
-ingest sends every statement through ``execute`` or ``scalar``, which fetch all of it.
+every writer sends its statements through ``execute`` or ``scalar``, which fetch all of it.
 """
 
 from __future__ import annotations
