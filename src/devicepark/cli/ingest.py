@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -11,7 +11,6 @@ from devicepark.cli._common import (
     Format,
     FormatOpt,
     KeyFileOpt,
-    MemoryLimitOpt,
     StoreOpt,
     err,
     out,
@@ -19,7 +18,9 @@ from devicepark.cli._common import (
     print_table,
     progress_bar,
     thousands,
+    with_engine,
 )
+from devicepark.questions import EngineOptions
 
 key_app = typer.Typer(help="Pseudonymisation keys.", no_args_is_help=True)
 
@@ -46,6 +47,7 @@ def key_new(
     err.print(f"key written to {out_file}; use --key-file {out_file} or export DEVICEPARK_KEY")
 
 
+@with_engine
 def ingest(
     store: StoreOpt,
     lines: Annotated[
@@ -72,18 +74,33 @@ def ingest(
         str | None,
         typer.Option("--timezone", help="Time zone of a NEW store (default Europe/Paris)."),
     ] = None,
-    memory_limit: MemoryLimitOpt = None,
     fmt: FormatOpt = Format.table,
+    *,
+    engine: EngineOptions,
 ) -> None:
-    """Ingest lines, observations and TAC catalogs into the store, atomically."""
+    """Ingest lines, observations and TAC catalogs into the store, atomically.
+
+    With --engine spark each lines or observations file is validated by one Spark task and the
+    steps across files (duplicates, merge, orphans, tenures) run on the cluster; the store must
+    be a path the driver and the executors share (not an object store).
+    """
+    import os
+
     from devicepark.ingest.pseudonym import load_key
-    from devicepark.ingest.run import ingest as run_ingest
     from devicepark.store import Store, StoreConfig
-    from devicepark.store.engine import duckdb_connection
 
     key = load_key(key_file)
     if not (lines or observations or tac):
         raise typer.BadParameter("give at least one of --lines, --observations, --tac")
+    which = (engine.engine or os.environ.get("DEVICEPARK_ENGINE") or "duckdb").strip().lower()
+    if which not in ("duckdb", "spark"):
+        from devicepark.errors import ConfigError
+
+        raise ConfigError(f"unknown engine {which!r}; choose one of: duckdb, spark")
+    if which == "spark":
+        from devicepark.ingest.spark import check_store_location
+
+        check_store_location(store)  # before anything is created there
     fresh = not (store / "manifest.json").exists()
     st = Store.create(store, StoreConfig(timezone=timezone) if timezone else None)
     if timezone and st.config.timezone != timezone:
@@ -92,19 +109,29 @@ def ingest(
         raise ConfigError(
             f"{store}: the store's time zone is {st.config.timezone}; it cannot change"
         )
-    con = duckdb_connection(memory_limit)
+    files: dict[str, Any] = {
+        "lines": lines or [],
+        "observations": observations or [],
+        "tac": tac or [],
+    }
+    rate = max_reject_rate
     try:
-        with progress_bar() as cb:
-            report = run_ingest(
-                st,
-                con,
-                key,
-                lines=lines or [],
-                observations=observations or [],
-                tac=tac or [],
-                max_reject_rate=max_reject_rate,
-                progress=cb,
+        if which == "spark":
+            from devicepark.cli._common import connect_engine
+            from devicepark.ingest.spark import ingest_spark
+
+            spark = connect_engine(
+                EngineOptions("spark", engine.spark_master, engine.spark_conf, engine.memory_limit)
             )
+            with progress_bar() as cb:
+                report = ingest_spark(st, spark, key, **files, max_reject_rate=rate, progress=cb)
+        else:
+            from devicepark.ingest.run import ingest as run_ingest
+            from devicepark.store.engine import duckdb_connection
+
+            con = duckdb_connection(engine.memory_limit)
+            with progress_bar() as cb:
+                report = run_ingest(st, con, key, **files, max_reject_rate=rate, progress=cb)
     except BaseException:
         if fresh and st.version == 0:  # a first ingest that failed leaves no empty store behind
             _remove_empty_store(store)
