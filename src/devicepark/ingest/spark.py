@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -142,6 +143,7 @@ class _Staged:
     stage: str | None = None  # the accepted rows' Parquet (None: nothing staged)
     quarantine: str | None = None  # the rejected rows' Parquet (None: none)
     error: dict[str, Any] | None = None  # an InputError's fields, or an OS/DuckDB I/O fault
+    seconds: float = 0.0  # the task's own time
 
 
 class _TaskFiles:
@@ -174,6 +176,7 @@ def _stage_file(
 
     from devicepark.store.engine import duckdb_connection
 
+    started = time.perf_counter()
     ctx = TaskContext.get()
     attempt = ctx.attemptNumber() if ctx is not None else 0
     threads = max(1, ctx.cpus()) if ctx is not None else None
@@ -213,6 +216,7 @@ def _stage_file(
     out.reasons = {k: list(v) for k, v in quarantine._reasons.items()}  # noqa: SLF001
     out.stage = str(stage) if staged else None
     out.quarantine = str(q) if q is not None else None
+    out.seconds = time.perf_counter() - started
     return out
 
 
@@ -276,9 +280,11 @@ def ingest_spark(
     max_reject_rate: float = 0.01,
     progress: Progress | None = None,
     now: dt.datetime | None = None,
+    stats: dict[str, Any] | None = None,
 ) -> IngestReport:
     """``run.ingest`` on Spark: ``con`` is the Ibis PySpark backend of ``store.engine.connect``.
-    Same arguments, same report, same store contents."""
+    Same arguments, same report, same store contents. ``stats``, when given, receives each
+    file's task time and rows (``{"tasks": [{"kind", "file", "rows", "seconds"}]}``)."""
     progress = progress or (lambda *a, **k: None)
     now = now or dt.datetime.now(dt.UTC)
     if not (0.0 <= max_reject_rate <= 1.0):  # also refuses NaN
@@ -293,9 +299,10 @@ def ingest_spark(
         session.conf.set(k, v)
     try:
         upgraded_from = upgrade(store)
-        report = _Run(store, con, session, key, max_reject_rate, progress, now).run(
-            line_inputs, obs_inputs, tac
-        )
+        run = _Run(store, con, session, key, max_reject_rate, progress, now)
+        report = run.run(line_inputs, obs_inputs, tac)
+        if stats is not None:
+            stats["tasks"] = run.tasks
     except DeviceparkError:
         raise
     except Exception as exc:
@@ -329,6 +336,7 @@ class _Run:
     ) -> None:  # fmt: skip
         self.store, self.con, self.session, self.key = store, con, session, key
         self.rate, self.progress, self.now = rate, progress, now
+        self.tasks: list[dict[str, Any]] = []
 
     def run(
         self, line_inputs: list[InputFile], obs_inputs: list[InputFile], tac: Sequence[str | Path]
@@ -344,8 +352,12 @@ class _Run:
             line_jobs, line_reps = self._start(line_inputs, "lines")
             obs_jobs, obs_reps = self._start(obs_inputs, "observations")
             staged = self._stage([*line_jobs, *obs_jobs])
+            self.progress("lines: merge", 0, 1)
             reports.extend(self._lines(line_jobs, line_reps, staged))
+            self.progress("lines: merge", 1, 1)
+            self.progress("observations: duplicates, orphans", 0, 1)
             new_obs = self._observations(obs_jobs, obs_reps, staged)
+            self.progress("observations: duplicates, orphans", 1, 1)
             reports.extend(r for r, _ in obs_reps)
             if new_obs:
                 self.progress("tenures", 0, 1)
@@ -389,6 +401,11 @@ class _Run:
             lambda it: _stage_partition(it, key, cc, tz, now, rate, staging)
         ).collect()
         self.progress(f"spark: staging {len(jobs)} files", len(jobs), len(jobs))
+        names = {(j.kind, j.rank): j.name for j in jobs}
+        self.tasks = [
+            {"kind": r.kind, "file": names[(r.kind, r.rank)], "rows": r.rows, "seconds": r.seconds}
+            for r in results
+        ]
         return {(r.kind, r.rank): r for r in results}
 
     def _account(self, rep: FileReport, staged: _Staged) -> _Rejects:
@@ -657,9 +674,8 @@ class _Run:
         """Write ``df`` (its columns of ``schema``, typed and nullable exactly as the store's
         schema) from the executors into the staging folder; return its non-empty files, each
         moved to a fresh staging path of ``table``."""
-        from pyspark.sql.pandas.types import from_arrow_schema
-
         from pyspark.sql import functions as F
+        from pyspark.sql.pandas.types import from_arrow_schema
 
         out = self.tx.staging / f"spark-{table}-{self.tx.new_path(table).stem}"
         df = df.select(*schema.names).to(from_arrow_schema(schema))
