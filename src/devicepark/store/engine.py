@@ -93,11 +93,32 @@ def duckdb_cursor(con: ibis.BaseBackend) -> ibis.BaseBackend:
     return ibis.duckdb.from_connection(cursor)
 
 
+# Ingest's DuckDB memory limit when none is given: DuckDB's own default is 80 % of the RAM, which
+# its hash aggregations and window sorts fill on a large export (14 GB for a 2 M-line file); with
+# a limit they spill to ``temp_directory`` instead, so the ingest's peak stays bounded whatever
+# the file's size. The Python side (one block of Arrow, the Parquet writers) adds well under
+# 1 GB on top.
+INGEST_MEMORY_LIMIT_MB = 2048
+
+
+def ingest_memory_limit() -> str:
+    """The default memory limit of the ingest connection: 2 GiB, or a quarter of the RAM on a
+    smaller machine (never under DuckDB's working floor of 128 MB)."""
+    try:
+        ram_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    except (ValueError, OSError):  # no sysconf: the fixed default
+        ram_mb = 4 * INGEST_MEMORY_LIMIT_MB
+    return f"{max(128, min(INGEST_MEMORY_LIMIT_MB, ram_mb // 4))}MB"
+
+
 def duckdb_connection(memory_limit: str | None = None, threads: int | None = None) -> Any:
-    """A raw embedded DuckDB connection (ingest's bulk SQL), session time zone UTC."""
+    """A raw embedded DuckDB connection (ingest's bulk SQL), session time zone UTC.
+
+    Without ``memory_limit`` it gets :func:`ingest_memory_limit`, and spills to
+    :func:`temp_directory` beyond it."""
     import duckdb
 
-    con = duckdb.connect(config=_duckdb_config(memory_limit, threads))
+    con = duckdb.connect(config=_duckdb_config(memory_limit or ingest_memory_limit(), threads))
     con.execute("SET TimeZone = 'UTC'").fetchall()  # drained: DuckDB 2 keeps results open
     con.execute(QUIET).fetchall()
     return con
