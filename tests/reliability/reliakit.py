@@ -64,6 +64,7 @@ def ingest_files(
     tac: list[Path] = (),  # type: ignore[assignment]
 ) -> Any:
     """One ``devicepark ingest`` run through the library (what the CLI calls), at rate 100 %."""
+    from devicepark.answers.daily import refresh_daily
     from devicepark.ingest.pseudonym import parse_key
     from devicepark.ingest.run import ingest
     from devicepark.store import Store
@@ -79,6 +80,7 @@ def ingest_files(
             observations=observations,
             tac=tac,
             max_reject_rate=1.0,
+            derive=refresh_daily,  # as the CLI's ingest
         )
     finally:
         con.close()

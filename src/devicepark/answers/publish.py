@@ -8,7 +8,6 @@ faces only add what they read from files (campaign results, market comparisons) 
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
@@ -92,8 +91,7 @@ def report_data(
     gives every count its cell key, for ``publish.cellkey`` to perturb."""
     cb = progress or (lambda *a, **k: None)
     if q.brand:
-        lines = tables.lines
-        tables = dataclasses.replace(tables, lines=lines.filter(lines.operator_brand == q.brand))
+        tables = tables.only_brand(q.brand)
     day, scope = q.as_of, Scope(q.lookback_days)
     cb("base", 0, 6)
     by_vendor = base(con, tables, BaseQuestion(day, ("vendor",), "lines", scope), keyed=keyed)

@@ -13,6 +13,7 @@ from ibis.expr.types import Table
 from devicepark.answers.span import data_dates
 from devicepark.answers.vendors import resolve_vendors
 from devicepark.base import adds as adds_q
+from devicepark.base import daily as daily_q
 from devicepark.base import milestones as milestones_q
 from devicepark.base import switches as switches_q
 from devicepark.base.common import AGE_BUCKETS, CATALOG_KEYS, LINE_KEYS, catalog_latest
@@ -50,14 +51,26 @@ def rows(con: ibis.BaseBackend, expr: Table) -> list[dict[str, Any]]:
 # contracts exactly.
 
 
+def _daily(tables: Tables, by: list[str], unit: str, lookback_days: int) -> Table | None:
+    """The daily aggregate when it answers the question exactly (``base.daily.fits``) and the
+    store has it (bound on DuckDB only); else None: the exact fold answers."""
+    if not daily_q.fits(by, unit, lookback_days):
+        return None
+    return tables.aggregate()
+
+
 def base(
     con: ibis.BaseBackend, tables: Tables, q: BaseQuestion, *, keyed: bool = False
 ) -> dict[str, Any]:
     """``{"as_of", "by", "unit", "total_lines", "identified_lines", "groups": [...]}``."""
     keys = list(q.by)
-    expr = installed_base(
-        tables, q.as_of, keys, q.unit, q.scope.lookback_days, q.scope.include_m2m, keyed=keyed
-    )
+    daily = _daily(tables, keys, q.unit, q.scope.lookback_days)
+    if daily is not None:
+        expr = daily_q.base_rows(daily, q.as_of, keys, q.scope.include_m2m)
+    else:
+        expr = installed_base(
+            tables, q.as_of, keys, q.unit, q.scope.lookback_days, q.scope.include_m2m, keyed=keyed
+        )
     got = rows(con, expr)
     answer = base_answer(got, q.as_of, keys, q.unit)
     return attach_keys(answer, got, keys) if keyed else answer
@@ -72,10 +85,16 @@ def series(
     if not dates:
         return {"by": keys, "every": q.every, "points": []}
     scope = q.scope
-    expr = series_rows(
-        tables, q.start, q.end, q.every, keys, q.unit, scope.lookback_days, scope.include_m2m,
-        keyed=keyed,
-    )  # fmt: skip
+    daily = _daily(tables, keys, q.unit, scope.lookback_days)
+    if daily is not None:
+        expr = daily_q.series_rows(
+            daily, q.start, q.end, q.every, keys, scope.include_m2m, keyed=keyed
+        )
+    else:
+        expr = series_rows(
+            tables, q.start, q.end, q.every, keys, q.unit, scope.lookback_days,
+            scope.include_m2m, keyed=keyed,
+        )  # fmt: skip
     got = rows(con, expr)
     answer = series_answer(got, dates, keys, q.unit, q.every)
     if keyed:

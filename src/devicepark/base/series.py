@@ -210,6 +210,12 @@ def _events(
     tot = events(act, []).mutate(level=ibis.literal("total"), **nulls)
     cols = ["level", *by, "date", *sums]
     agg = ibis.union(g.select(cols), tot.select(cols))
+    return cumulate(agg, by, dates, keyed)
+
+
+def cumulate(agg: Table, by: list[str], dates: list[dt.date], keyed: bool = False) -> Table:
+    """Rows ``date, level, *by, lines[, ckey]`` at each point of ``dates`` from events summed
+    per point (``level, *by, date, delta[, kdelta]``, each event already at its point)."""
     # Cumulative sum per group over its event dates, then each point takes the value of the
     # latest event date on or before it: a range join with the calendar on [date, next date).
     # (agg is read once: a dense group x calendar grid would read it twice.)

@@ -50,6 +50,7 @@ def demo(
 ) -> None:
     """Run synth, then ingest, then base on 2022-02-03, and print the vendor table and headline."""
     from devicepark.answers import base
+    from devicepark.answers.daily import refresh_daily
     from devicepark.ingest.pseudonym import load_key, new_key
     from devicepark.ingest.run import ingest
     from devicepark.publish import locale
@@ -99,6 +100,7 @@ def demo(
             tac=[files.get("tac", data_dir / "tac.csv")],
             max_reject_rate=0.05,
             progress=cb,
+            derive=refresh_daily,
         )
         timings["ingest"] = time.perf_counter() - t0
         t0 = time.perf_counter()

@@ -86,6 +86,7 @@ def ingest(
     """
     import os
 
+    from devicepark.answers.daily import refresh_daily
     from devicepark.ingest.pseudonym import load_key
     from devicepark.store import Store, StoreConfig
 
@@ -131,7 +132,9 @@ def ingest(
 
             con = duckdb_connection(engine.memory_limit)
             with progress_bar() as cb:
-                report = run_ingest(st, con, key, **files, max_reject_rate=rate, progress=cb)
+                report = run_ingest(
+                    st, con, key, **files, max_reject_rate=rate, progress=cb, derive=refresh_daily
+                )
     except BaseException:
         if fresh and st.version == 0:  # a first ingest that failed leaves no empty store behind
             _remove_empty_store(store)

@@ -17,7 +17,7 @@ The steps live one module each: ``staging`` (validation and pseudonyms, block by
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,7 +41,14 @@ from devicepark.reasons import Reason
 from devicepark.store.store import Store, Transaction
 from devicepark.store.upgrade import upgrade
 
-__all__ = ["FileReport", "IngestReport", "ingest"]
+__all__ = ["Derive", "FileReport", "IngestReport", "ingest"]
+
+# A hook run inside the ingest's transaction after the refold, on the ingest's DuckDB connection:
+# it brings tables derived from lines, catalog and tenures up to date (the faces pass
+# ``devicepark.answers.daily.refresh_daily``, the daily aggregate: a later stage, so it is passed
+# in). Without it a derived table the ingest's changes invalidate is dropped (``store.DERIVED``)
+# and queries fold the tenures exactly.
+Derive = Callable[[Transaction, duckdb.DuckDBPyConnection], object]
 
 
 @dataclass
@@ -64,6 +71,7 @@ def ingest(
     max_reject_rate: float = 0.01,
     progress: Progress | None = None,
     now: dt.datetime | None = None,
+    derive: Derive | None = None,
 ) -> IngestReport:
     """Ingest files into ``store`` atomically; return the per-file reconciliation."""
     progress = progress or (lambda *a, **k: None)
@@ -77,7 +85,9 @@ def ingest(
     obs_inputs = [open_input(p, OBS_REQUIRED, "observations", OBS_COLUMNS) for p in observations]
     try:
         upgraded_from = upgrade(store)
-        report = _run(store, con, key, line_inputs, obs_inputs, tac, max_reject_rate, progress, now)
+        report = _run(
+            store, con, key, line_inputs, obs_inputs, tac, max_reject_rate, progress, now, derive
+        )
     except duckdb.IOException as exc:  # the engine could not write (staging, spill, store)
         raise _engine_fault(store, exc) from None
     report.upgraded_from = upgraded_from
@@ -94,6 +104,7 @@ def _run(
     max_reject_rate: float,
     progress: Progress,
     now: dt.datetime,
+    derive: Derive | None = None,
 ) -> IngestReport:
     reports: list[FileReport] = []
     rebuilt = 0
@@ -115,6 +126,10 @@ def _run(
             progress("tenures", 0, 1)
             rebuilt = refold(tx, con, new_obs)
             progress("tenures", 1, 1)
+        if derive is not None and tx.changed:
+            progress("daily", 0, 1)
+            derive(tx, con)
+            progress("daily", 1, 1)
         version = tx.base.version + (1 if tx.changed else 0)
     return IngestReport(str(store.path), version, [r.to_dict() for r in reports], rebuilt)
 

@@ -7,6 +7,7 @@ session time zone set to UTC, so the same expression returns the same dates and 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import tempfile
@@ -209,10 +210,26 @@ class Tables:
     catalog: Table
     quarantine: Table
     ingests: Table
+    # The daily aggregate (bound on DuckDB when the store has it) and the lines it was computed
+    # from: a copy of these tables with other lines (a filter) does not use it.
+    daily: Table | None = None
+    daily_lines: Table | None = None
 
     def get(self, name: str, con: ibis.BaseBackend) -> Table:
         """Any other declared table (market, privacy ledger, ...)."""
         return table(con, self.store, name)
+
+    def aggregate(self) -> Table | None:
+        """The daily aggregate when it still describes these tables' lines, else None."""
+        return self.daily if self.daily is not None and self.daily_lines is self.lines else None
+
+    def only_brand(self, brand: str) -> Tables:
+        """These tables restricted to the lines of one operator brand (the aggregate too)."""
+        lines = self.lines.filter(self.lines.operator_brand == brand)
+        daily = self.aggregate()
+        if daily is not None:
+            daily = daily.filter(daily.operator_brand == brand)
+        return dataclasses.replace(self, lines=lines, daily=daily, daily_lines=lines)
 
 
 def view_name(store: Store, name: str) -> str:
@@ -259,4 +276,6 @@ def table(con: ibis.BaseBackend, store: Store, name: str) -> Table:
 def open_tables(con: ibis.BaseBackend, store: Store) -> Tables:
     """Bind the store's core tables to a backend."""
     names = ("lines", "observations", "tenures", "catalog", "quarantine", "ingests")
-    return Tables(store=store, **{n: table(con, store, n) for n in names})
+    bound = {n: table(con, store, n) for n in names}
+    daily = table(con, store, "daily") if is_duckdb(con) and store.files("daily") else None
+    return Tables(store=store, daily=daily, daily_lines=bound["lines"], **bound)

@@ -104,6 +104,25 @@ INGESTS = pa.schema(
     ]
 )
 
+# The daily aggregate (devicepark.base.daily): the base's +1/-1 events summed per day and group,
+# at the default lookback. Derived from lines, catalog and tenures: a transaction that changes one
+# of them without writing it again drops it (``store.DERIVED``), and queries fold exactly.
+DAILY = pa.schema(
+    [
+        ("kind", pa.string()),  # group (identified lines) | total (every active line)
+        ("day", pa.date32()),
+        ("vendor", pa.string()),  # the catalog keys: null for kind total
+        ("brand", pa.string()),
+        ("device_type", pa.string()),
+        ("operator_brand", pa.string()),
+        ("segment", pa.string()),  # consumer | business | m2m (M2M kept: a filter drops it)
+        ("plan", pa.string()),
+        ("region", pa.string()),
+        ("delta", pa.int64()),  # lines starting (+) and ending (-) on the day
+        ("kdelta", pa.int64()),  # the same, summing their record keys
+    ]
+)
+
 SCHEMAS: dict[str, pa.Schema] = {
     "catalog": CATALOG,
     "lines": LINES,
@@ -111,6 +130,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     "tenures": TENURES,
     "quarantine": QUARANTINE,
     "ingests": INGESTS,
+    "daily": DAILY,
 }
 
 

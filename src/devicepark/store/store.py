@@ -51,6 +51,9 @@ from devicepark.store.schema import SCHEMAS
 FORMAT = "devicepark-store/2"  # what this release writes; upgrade.py upgrades the older ones
 FORMAT_PREFIX = "devicepark-store/"
 MANIFEST = "manifest.json"
+# {derived table: the tables it is computed from}: a change to a source drops the derived table
+# in the same transaction unless the writer writes it again (the daily aggregate, base/daily.py).
+DERIVED: dict[str, tuple[str, ...]] = {"daily": ("lines", "catalog", "tenures")}
 KEY_CHECK = b"devicepark/key-fingerprint/v1"
 ROTATE_HINT = (
     "use the key this store was built with; to change keys, build a new store from the raw "
@@ -414,25 +417,37 @@ class Transaction:
         """Append staged files to a table (its named parts no longer hold: they are dropped)."""
         self._tables.setdefault(table, []).extend(self._stage(table, paths))
         self._parts.pop(table, None)
-        self.changed = True
+        self._changed(table)
 
     def replace(self, table: str, paths: list[Path]) -> None:
         """Make the staged files the table's whole content (and drop its named parts)."""
         self._tables[table] = self._stage(table, paths)
         self._parts.pop(table, None)
+        self._changed(table)
+
+    def _changed(self, table: str) -> None:
+        """A change to ``table``: the tables derived from it no longer hold and are dropped
+        (until written again), so that no reader ever sees a stale derived table."""
+        for derived, sources in DERIVED.items():
+            if table in sources and self._tables.get(derived):
+                self._tables[derived] = []
+                self._parts.pop(derived, None)
         self.changed = True
 
     def rewrite(
         self, table: str, keep: list[str], add: list[Path], parts: dict[str, list[Path]]
     ) -> None:
-        """Make the table ``keep`` (some of its files, as ``files`` gives them) plus the staged
-        files ``add``, whose named parts are ``parts`` (each a subset of ``add``)."""
-        where = dict(zip(self.files(table), self._tables.get(table, []), strict=True))
+        """Make the table ``keep`` (some of its files, as ``files`` or the base's ``files``
+        give them) plus the staged files ``add``, whose named parts are ``parts`` (each a
+        subset of ``add``)."""
+        base_rels = self.base.manifest.tables.get(table, [])
+        where = dict(zip(self.base.files(table), base_rels, strict=True))
+        where.update(zip(self.files(table), self._tables.get(table, []), strict=True))
         kept = [where[f] for f in keep]
         rel = dict(zip(add, self._stage(table, add), strict=True))  # every path must exist
         self._tables[table] = kept + list(rel.values())
         self._parts[table] = {name: [rel[p] for p in paths] for name, paths in parts.items()}
-        self.changed = True
+        self._changed(table)
 
     def _stage(self, table: str, paths: list[Path]) -> list[str]:
         rels = []

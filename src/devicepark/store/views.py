@@ -9,8 +9,8 @@ exactly its files, at the version the store had when they were bound.
 >>> from pathlib import Path
 >>> from devicepark.store.store import Manifest, Store
 >>> con = duckdb.connect()
->>> sorted(bind_views(con, Store(Path("/nowhere"), Manifest())))[:3]
-['catalog', 'ingests', 'lines']
+>>> sorted(bind_views(con, Store(Path("/nowhere"), Manifest())))[:4]
+['catalog', 'daily', 'ingests', 'lines']
 >>> con.sql("SELECT count(*) FROM lines").fetchall()
 [(0,)]
 """

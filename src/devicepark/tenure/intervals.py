@@ -36,17 +36,22 @@ def tenures_for(source: Tables | Table, lookback_days: int, gap_days: int | None
     return source
 
 
-def run_intervals(tenures: Table, lookback_days: int, with_origin: bool = True) -> Table:
+def run_intervals(
+    tenures: Table, lookback_days: int, with_origin: bool = True, following: Table | None = None
+) -> Table:
     """Each run's coverage ``[start, end)`` under lookback L, with its handset origin.
 
     Run i covers ``[first_date_i, min(first_date_{i+1}, last_date_i + L))`` (empty when the next
     run starts the same day); the intervals of one line never overlap. ``origin`` is the first
     day the run's handset was seen on the line (the minimum ``first_date`` over the line's runs
     of that handset), the start of its device age; ``with_origin=False`` skips its window.
+    ``following`` holds the runs that may follow them (by default ``tenures`` itself): a subset
+    of a line's runs takes each next run's ``first_date`` from there.
     """
     # The next run's first_date by a self-join on (line, seq + 1): cheaper than lead() over a
     # window partitioned by line, and portable.
-    nxt_t = tenures.select(_nline=tenures.line, _nseq=tenures.seq - 1, _nfirst=tenures.first_date)
+    nexts = tenures if following is None else following
+    nxt_t = nexts.select(_nline=nexts.line, _nseq=nexts.seq - 1, _nfirst=nexts.first_date)
     tenures = tenures.left_join(
         nxt_t, (tenures.line == nxt_t._nline) & (tenures.seq == nxt_t._nseq)
     ).drop("_nline", "_nseq")
