@@ -2,7 +2,7 @@
 
 The same messy input (bad IMEIs, duplicates in a file and across files and nights, conflicting
 lines, updates, orphans that a later lines file adopts, DST times, late data, a file ingested
-twice, several files per kind) is ingested in two nights on DuckDB and on Spark ``local[2]``:
+twice, several files per kind) is ingested in three nights on DuckDB and on Spark ``local[2]``:
 every table holds the same rows (order aside), the per-file reports are equal, the written
 Parquet files have the store's exact schema, and base, series and switches answer the same JSON
 bytes. A file over ``--max-reject-rate`` fails the same way on both engines, and an object-store
@@ -71,6 +71,17 @@ line_id,imei,observed_at
 +33600000555,350000030003038,2022-02-07T08:00:00Z
 +33600000010,350000030004044,2022-04-10T22:30:00Z
 """
+# the third night appends only (the open part is rewritten, the closed runs stay): a run
+# continued, a new handset, a continued run after a DST change, a silence over the gap, a line
+# seen for the first time (an orphan)
+OBS_5 = """\
+line_id,imei,observed_at
++33600000001,350000050005053,2022-02-08T10:00:00Z
++33600000555,860000010001013,2022-02-09T08:00:00Z
++33600000099,860000040004045,2022-11-05T08:00:00Z
++33600000096,3500000200020201,2022-03-01T09:00:00Z
++33600000777,350000030004044,2022-03-01T09:00:00Z
+"""
 QUERIES = [
     ("base", "--as-of", "2022-02-03", "--by", "vendor"),
     ("base", "--as-of", "2022-02-08", "--by", "vendor,segment", "--unit", "customers"),
@@ -78,6 +89,7 @@ QUERIES = [
     ("series", "--from", "2021-12-01", "--to", "2022-04-30", "--every", "week"),
     ("series", "--from", "2020-06-01", "--to", "2022-06-30", "--every", "month", "--by", "vendor"),
     ("switches", "--from", "2022-01-10", "--to", "2022-02-07"),
+    ("switches", "--from", "2022-02-05", "--to", "2022-03-05"),
     ("switches", "--from", "2021-01-31", "--to", "2022-01-31", "--by", "brand"),
 ]
 
@@ -99,21 +111,23 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]:
         path.write_text(f"{header}\n{text}" if header else text, encoding="utf-8")
         return path
 
-    return {
-        "night1": [
-            "--tac", CORE / "tac.csv", "--tac", synth / "tac.csv",
-            "--lines", CORE / "lines.csv", "--lines", write("lines-2.csv", LINES_2),
-            "--lines", write("lines-3.csv", LINES_3), "--lines", synth / "lines.csv",
-            "--observations", CORE / "observations.csv",
-            "--observations", write("obs-2.csv", OBS_2, ""),
-            "--observations", root / "synth-obs-1.csv", "--observations", root / "synth-obs-2.csv",
-        ],  # fmt: skip
-        "night2": [
-            "--lines", write("lines-4.csv", LINES_4),
-            "--observations", CORE / "observations.csv",  # ingested before: skipped
-            "--observations", write("obs-4.csv", OBS_4, ""),
-        ],  # fmt: skip
-    }
+    def opts(name: str, *paths: Path) -> list:
+        return [a for path in paths for a in (f"--{name}", path)]
+
+    night1 = opts("tac", CORE / "tac.csv", synth / "tac.csv")
+    night1 += opts(
+        "lines", CORE / "lines.csv", write("lines-2.csv", LINES_2),
+        write("lines-3.csv", LINES_3), synth / "lines.csv",
+    )  # fmt: skip
+    night1 += opts(
+        "observations", CORE / "observations.csv", write("obs-2.csv", OBS_2, ""),
+        root / "synth-obs-1.csv", root / "synth-obs-2.csv",
+    )  # fmt: skip
+    night2 = opts("lines", write("lines-4.csv", LINES_4))
+    # the core observations were ingested the night before: skipped
+    night2 += opts("observations", CORE / "observations.csv", write("obs-4.csv", OBS_4, ""))
+    night3 = opts("observations", write("obs-5.csv", OBS_5, ""))
+    return {"night1": night1, "night2": night2, "night3": night3}
 
 
 def _ingest(store: Path, files: list, *engine: str) -> dict:
@@ -125,16 +139,18 @@ def _ingest(store: Path, files: list, *engine: str) -> dict:
 
 @pytest.fixture(scope="module")
 def stores(spark_backend, inputs, tmp_path_factory) -> dict[str, object]:
-    """The same two nights ingested on each engine; the reports of each night."""
+    """The same three nights ingested on each engine; the reports of each night."""
     root = tmp_path_factory.mktemp("spark-ingest-stores")
     duck, spark = root / "duck", root / "spark"
-    reports = {}
-    for night in ("night1", "night2"):
+    reports, closed = {}, {}
+    for night in ("night1", "night2", "night3"):
         reports[night] = (
             _ingest(duck, inputs[night]),
             _ingest(spark, inputs[night], "--engine", "spark"),
         )
-    return {"duck": duck, "spark": spark, "reports": reports}
+        manifest = Store.open(spark).manifest
+        closed[night] = set(manifest.tables["tenures"]) - set(manifest.parts["tenures"][OPEN])
+    return {"duck": duck, "spark": spark, "reports": reports, "closed": closed}
 
 
 def _rows(store: Store, table: str) -> list[tuple]:
@@ -161,7 +177,7 @@ def test_same_reports(stores):
 @pytest.mark.parametrize("table", list(SCHEMAS)[:6])
 def test_same_rows_in_every_table(stores, table):
     duck, spark = Store.open(stores["duck"]), Store.open(stores["spark"])
-    assert spark.version == duck.version == 2
+    assert spark.version == duck.version == 3
     want = _rows(duck, table)
     assert want, table
     assert _rows(spark, table) == want
@@ -180,6 +196,12 @@ def test_files_have_the_store_schema_and_layout(stores):
     opened = [r for f in spark.part_files("tenures", OPEN) for r in pq.read_table(f).to_pylist()]
     assert sorted((r["line"], r["seq"]) for r in opened) == sorted(last.items())
     assert not list((stores["spark"] / ".staging").glob("*"))  # nothing left behind
+
+
+def test_an_appending_night_keeps_the_closed_runs(stores):
+    """Night 3 only appends: its closed runs are night 2's files plus the runs it closed."""
+    closed = stores["closed"]
+    assert closed["night2"] and closed["night2"] < closed["night3"]
 
 
 def test_no_raw_identifier_in_the_spark_store(stores):

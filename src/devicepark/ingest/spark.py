@@ -67,7 +67,9 @@ OBJECT_STORES = (
     "cosn", "obs", "r2", "swift", "ks3", "bos", "tos",
 )  # fmt: skip
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):/")
-ATTRIBUTES = tuple(LINES.names[1:-1])  # as ingest.lines: the columns that make a line's version
+ATTRIBUTES = tuple(LINES.names[1:-1])
+# As tenure.refold: past this many closed tenure files a night merges them into one rewrite.
+MAX_CLOSED_FILES = 64  # as ingest.lines: the columns that make a line's version
 # Spark settings every ingest needs, whatever the session was started with (runtime SQL
 # settings): instants as microseconds in UTC, and dates before 1582 written as they are.
 WRITE_SETTINGS = {
@@ -382,9 +384,9 @@ class _Run:
             absolute = replace(info, path=Path(info.path).resolve())
             jobs.append(_Job(len(jobs) + 1, kind, absolute, seq, info.name))
         # the placeholders only served ``already_ingested``; ``finish`` records the real rows
-        self.tx._ingest_pending[:] = [  # type: ignore[attr-defined]
-            r for r in getattr(self.tx, "_ingest_pending", []) if "rows" in r
-        ]
+        pending = getattr(self.tx, "_ingest_pending", None)
+        if pending is not None:
+            pending[:] = [r for r in pending if "rows" in r]
         return jobs, reps
 
     def _stage(self, jobs: list[_Job]) -> dict[tuple[str, int], _Staged]:
@@ -626,42 +628,165 @@ class _Run:
 
     # -- tenures ------------------------------------------------------------------------
     def _tenures(self, new_obs: list[Path]) -> int:
-        """The tenures of every line the new sightings touch, folded again from all of that
-        line's sightings by ``tenure.fold`` (Ibis, compiled for Spark); the other lines' runs
-        are kept. The table is written again as closed runs plus the open part."""
+        """Bring the tenures of every line the new sightings touch up to date, as
+        ``tenure.refold`` does on DuckDB (the same cases, the same result: a fold of every
+        sighting), folding with ``tenure.fold`` (Ibis, compiled for Spark):
+
+        - the first ingest folds every sighting;
+        - a line whose new sightings all follow its last stored one: they are folded alone and
+          their first run continues the stored last run when the fold would have (same handset,
+          no silence over the gap); later runs are numbered on;
+        - a line with late data: all its sightings are folded again.
+
+        With the open part known and no late data only the open part is read and written again
+        (plus one new file of the runs it closes); otherwise the table is written whole.
+        Returns the number of lines touched."""
         from pyspark.sql import functions as F
         from pyspark.sql.window import Window
 
+        tx = self.tx
+        gap = int(tx.config.tenure_gap_days)
+        new = self._read_many([str(p) for p in new_obs])
+        old_files = tx.files("tenures")
+        if not old_files:  # the first ingest: fold everything (orphans included)
+            n_touched = new.select("line").distinct().count()
+            self._write_runs(self._fold(self._read_many(tx.files("observations"))), [])
+            return n_touched
+        open_files = tx.part_files("tenures", OPEN)
+        per_line = Window.partitionBy("line")
+        firsts = new.groupBy("line").agg(F.min("observed_at").alias("first_new"))
+        last = (
+            self._read_many(open_files or old_files)
+            .join(firsts.select("line"), "line", "left_semi")
+            .withColumn("_max", F.max("seq").over(per_line))
+            .where("seq = _max")
+            .select("line", *[F.col(c).alias(f"t_{c}") for c in TENURES.names[1:]])
+        )
+        late = F.col("t_seq").isNotNull() & (F.col("t_last_seen") >= F.col("first_new"))
+        touched = firsts.join(last, "line", "left").withColumn("late", late).persist()
+        try:
+            n_touched = touched.count()
+            any_late = bool(touched.where("late").limit(1).count())
+            appended = self._appended(new, touched, gap).persist()
+            try:
+                closed_files = [f for f in old_files if f not in open_files]
+                if open_files and not any_late:  # the nightly case
+                    self._append(appended, open_files, closed_files)
+                    return n_touched
+                cols = TENURES.names
+                late = touched.where("late").select("line")
+                continued = appended.where("continues").select("line", "seq")
+                kept = (
+                    self._read_many(old_files)
+                    .join(late, "line", "left_anti")
+                    .join(continued, ["line", "seq"], "left_anti")
+                    .select(*cols)
+                )
+                runs = appended.select(*cols).unionByName(kept)
+                if any_late:
+                    late_obs = self._read_many(tx.files("observations")).join(
+                        late, "line", "left_semi"
+                    )
+                    runs = runs.unionByName(self._fold(late_obs).select(*cols))
+                self._write_runs(runs, [])
+            finally:
+                appended.unpersist()
+        finally:
+            touched.unpersist()
+        return n_touched
+
+    def _fold(self, observations: Any) -> Any:
+        """``tenure.fold`` of a DataFrame of observations, compiled by Ibis for Spark."""
         from devicepark.tenure.fold import fold
 
-        tx = self.tx
-        touched = self._read_many([str(p) for p in new_obs]).select("line").distinct()
-        n_touched = touched.count()
-        obs = self._read_many(tx.files("observations"))
-        old_files = tx.files("tenures")
-        if old_files:
-            obs = obs.join(touched, "line", "left_semi")
-        view = f"dp_ingest_fold_{tx.txid.replace('-', '_')}"
-        obs.createOrReplaceTempView(view)
+        self._views = getattr(self, "_views", 0) + 1
+        view = f"dp_ingest_fold_{self.tx.txid.replace('-', '_')}_{self._views}"
+        observations.createOrReplaceTempView(view)
         t = self.con.table(view)
         naive = {c: "timestamp('UTC')" for c, typ in t.schema().items()
                  if typ.is_timestamp() and typ.timezone is None}  # fmt: skip
-        expr = fold(t.cast(naive) if naive else t, int(tx.config.tenure_gap_days))
+        expr = fold(t.cast(naive) if naive else t, int(self.tx.config.tenure_gap_days))
         # fold selects the TENURES columns in order; Ibis may name a cast column after the cast
-        runs = self.session.sql(str(self.con.compile(expr))).toDF(*TENURES.names)
-        if old_files:
-            kept = self._read_many(old_files).join(touched, "line", "left_anti")
-            runs = runs.select(*TENURES.names).unionByName(kept.select(*TENURES.names))
-        last = F.max("seq").over(Window.partitionBy("line"))
-        runs = runs.withColumn("_last", last).persist()
+        return self.session.sql(str(self.con.compile(expr))).toDF(*TENURES.names)
+
+    def _appended(self, new: Any, touched: Any, gap: int) -> Any:
+        """The new runs of the lines without late data, numbered on from their stored runs; the
+        first continues the stored last run where the fold would have (``continues``)."""
+        from pyspark.sql import functions as F
+        from pyspark.sql.window import Window
+
+        on_time = touched.where("NOT late")
+        f = self._fold(new.join(on_time.select("line"), "line", "left_semi"))
+        first = F.col("seq") == 1
+        joins = (
+            first
+            & F.col("t_seq").isNotNull()
+            & (F.col("handset") == F.col("t_handset"))
+            & (F.col("first_date") <= F.date_add(F.col("t_last_date"), gap))
+        )
+        j = f.join(on_time, "line").withColumn(
+            "merged", F.max(joins.cast("int")).over(Window.partitionBy("line")) == 1
+        )
+        cont = F.col("merged") & first
+        return j.select(
+            "line",
+            (F.col("seq") + F.coalesce(F.col("t_seq"), F.lit(0)) - F.col("merged").cast("long"))
+            .cast("long").alias("seq"),
+            "handset",
+            "tac",
+            F.when(cont, F.col("t_first_seen")).otherwise(F.col("first_seen")).alias("first_seen"),
+            "last_seen",
+            F.when(cont, F.col("t_first_date")).otherwise(F.col("first_date")).alias("first_date"),
+            "last_date",
+            (F.col("observations") + F.when(cont, F.col("t_observations")).otherwise(0))
+            .cast("long").alias("observations"),
+            cont.alias("continues"),
+        )  # fmt: skip
+
+    def _append(self, appended: Any, open_files: list[str], closed_files: list[str]) -> None:
+        """The nightly case: the closed files stay; the runs that stop being last (a stored last
+        run followed by a new run, the new runs before a line's newest) go to new closed files,
+        and the open part is written again with the newest run of every line."""
+        from pyspark.sql import functions as F
+        from pyspark.sql.window import Window
+
+        cols = TENURES.names
+        stored = self._read_many(open_files)
+        lines = appended.select("line").distinct()
+        newest = F.col("seq") == F.max("seq").over(Window.partitionBy("line"))
+        marked = appended.withColumn("_newest", newest)
+        continued = appended.where("continues").select("line", "seq")
+        closed = marked.where("NOT _newest").select(*cols).unionByName(
+            stored.join(lines, "line", "left_semi")
+            .join(continued, ["line", "seq"], "left_anti")
+            .select(*cols)
+        )  # fmt: skip
+        compact = len(closed_files) >= MAX_CLOSED_FILES
+        if compact:
+            closed = closed.unionByName(self._read_many(closed_files).select(*cols))
+        open_ = (
+            stored.join(lines, "line", "left_anti")
+            .select(*cols)
+            .unionByName(marked.where("_newest").select(*cols))
+        )
+        new_closed = self._write(closed, TENURES, "tenures")
+        new_open = self._write(open_, TENURES, "tenures")
+        keep = [] if compact else closed_files
+        self.tx.rewrite("tenures", keep, [*new_closed, *new_open], {OPEN: new_open})
+
+    def _write_runs(self, runs: Any, keep: list[str]) -> None:
+        """Write ``runs`` (every run of the lines they hold) as closed runs and the open part,
+        next to the closed files ``keep``."""
+        from pyspark.sql import functions as F
+        from pyspark.sql.window import Window
+
+        marked = runs.withColumn("_last", F.max("seq").over(Window.partitionBy("line"))).persist()
         try:
-            closed = self._write(runs.where("seq < _last"), TENURES, "tenures")
-            open_ = self._write(runs.where("seq = _last"), TENURES, "tenures")
+            closed = self._write(marked.where("seq < _last"), TENURES, "tenures")
+            open_ = self._write(marked.where("seq = _last"), TENURES, "tenures")
         finally:
-            runs.unpersist()
-            self.session.catalog.dropTempView(view)
-        tx.rewrite("tenures", [], [*closed, *open_], {OPEN: open_})
-        return n_touched
+            marked.unpersist()
+        self.tx.rewrite("tenures", keep, [*closed, *open_], {OPEN: open_})
 
     # -- reading and writing -------------------------------------------------------------
     def _read(self, path: str) -> Any:
