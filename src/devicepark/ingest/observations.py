@@ -16,7 +16,9 @@ from devicepark.ingest.readers import InputFile
 from devicepark.ingest.reconcile import FileReport, Quarantine, finish, start
 from devicepark.ingest.staging import (
     OBS_COLUMNS,
+    OBS_PSEUDONYMS,
     Progress,
+    PseudonymCache,
     id_parts,
     imei_parts,
     observations_sql,
@@ -41,12 +43,12 @@ def ingest_observations(
     if seq is None:
         return rep, None
     cc = tx.config.country_code
-    sql = observations_sql(key, cc, tx.config.timezone, now)
+    sql = observations_sql(key, cc, tx.config.timezone, now, raw_ids=True)
     stage = tx.staging / f"obs-stage-{seq}.parquet"
     quarantine = Quarantine(tx, seq, "observations", rep.file)
     any_staged = stage_rows(
         con, info, OBS_COLUMNS, sql, stage, rep, quarantine, rate, progress,
-        lambda t: imei_parts(id_parts(t, cc)),
+        lambda t: imei_parts(id_parts(t, cc)), pseudonyms=PseudonymCache(key, OBS_PSEUDONYMS),
     )  # fmt: skip
     if not any_staged:
         finish(tx, con, rep, sha, quarantine, rate)

@@ -1,0 +1,104 @@
+"""Staging through the pseudonym cache (each distinct line and handset hashed once per file, not
+once per block) stages exactly what the per-block SQL stages: the same rows, pseudonyms and
+rejections, whatever the slicing and however often the cache starts afresh."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from devicepark.ingest import staging
+from devicepark.ingest.readers import open_input
+from devicepark.ingest.reconcile import FileReport, Quarantine
+from devicepark.store.engine import duckdb_connection
+
+KEY = bytes.fromhex("3c9e1f7a20d4b68e5f0a7c3d91e2b84f" * 2)
+NOW = dt.datetime(2022, 7, 1, tzinfo=dt.UTC)
+
+
+class _Files:
+    """What ``Quarantine`` needs of a transaction: a new file path."""
+
+    def __init__(self, root: Path) -> None:
+        self.root, self.n = root, 0
+
+    def new_path(self, table: str) -> Path:
+        self.n += 1
+        return self.root / f"{table}-{self.n}.parquet"
+
+
+def _luhn(body: str) -> str:
+    total = 0
+    for i, ch in enumerate(reversed(body)):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return body + str((10 - total % 10) % 10)
+
+
+def _export(path: Path, seed: int, rows: int) -> None:
+    rng = random.Random(seed)
+    lines = [f"+336{rng.randrange(10**8):08d}" for _ in range(40)] + ["06 12 34 56 78", "L-42"]
+    imeis = [_luhn(f"35{rng.randrange(10**12):012d}") for _ in range(30)]
+    imeis += ["123", "35-209900-176148-1"]
+    stamps = [
+        "2022-03-27T02:30:00",
+        "2022-01-01 10:00",
+        "bad",
+        "",
+        "2022-05-01T10:00:00+02:00",
+        "2030-01-01T00:00:00Z",
+    ]  # nonexistent, naive, bad, missing, offset, future
+    out = ["line_id,imei,observed_at"]
+    for _ in range(rows):
+        day = f"2022-0{rng.randint(1, 6)}-{rng.randint(10, 28)}"
+        stamp = f"{day}T{rng.randint(10, 23)}:0{rng.randint(0, 9)}:00"
+        if rng.random() < 0.2:
+            stamp = rng.choice(stamps)
+        line = rng.choice(lines) if rng.random() < 0.97 else ""
+        out.append(f"{line},{rng.choice(imeis)},{stamp}")
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+
+
+def _stage(tmp: Path, src: Path, cache: staging.PseudonymCache | None) -> tuple[pa.Table, pa.Table]:
+    info = open_input(src, staging.OBS_REQUIRED, "observations", staging.OBS_COLUMNS)
+    rep = FileReport(file=str(src), kind="observations")
+    quarantine = Quarantine(_Files(tmp), 1, "observations", str(src))  # type: ignore[arg-type]
+    stage = tmp / "stage.parquet"
+    con = duckdb_connection()
+    sql = staging.observations_sql(KEY, "33", "Europe/Paris", NOW, raw_ids=cache is not None)
+    staging.stage_rows(
+        con, info, staging.OBS_COLUMNS, sql, stage, rep, quarantine, 1.0, lambda *a, **k: None,
+        lambda t: staging.imei_parts(staging.id_parts(t, "33")), pseudonyms=cache,
+    )  # fmt: skip
+    path = quarantine.close(con)
+    rejected = pq.read_table(path) if path else pa.table({})
+    return pq.read_table(stage).sort_by("line_no"), rejected
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("max_rows", [staging.CACHE_ROWS, 5])
+def test_cached_pseudonyms_stage_the_same_rows(tmp_path, monkeypatch, seed, max_rows) -> None:
+    monkeypatch.setattr(staging, "SLICE_ROWS", 97)  # many slices: the cache is reused and reset
+    src = tmp_path / "obs.csv"
+    _export(src, seed, 1500)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    plain = _stage(tmp_path / "a", src, None)
+    cache = staging.PseudonymCache(KEY, staging.OBS_PSEUDONYMS, max_rows=max_rows)
+    cached = _stage(tmp_path / "b", src, cache)
+    assert plain[0].num_rows > 1000 and plain[1].num_rows > 100
+    assert cached[0].equals(plain[0])
+    assert cached[1].equals(plain[1])
+
+
+def test_the_cache_leaves_no_table_behind(tmp_path) -> None:
+    con = duckdb_connection()
+    cache = staging.PseudonymCache(KEY, staging.OBS_PSEUDONYMS)
+    cache.open(con)
+    cache.close(con)
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchall() == [(0,)]
