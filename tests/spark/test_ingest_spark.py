@@ -261,3 +261,26 @@ def test_object_store_is_refused(tmp_path, monkeypatch, url):
     assert "has no atomic rename" in output and "Traceback" not in output
     assert not list(tmp_path.iterdir())  # nothing created, no session started
     shutil.rmtree(tmp_path / "s3a:", ignore_errors=True)
+
+
+def test_a_file_error_in_a_task_is_the_same_one_line(spark_backend, tmp_path):
+    """A structural fault found while a task reads its file (here a run of blank lines) comes
+    back to the driver as the DuckDB path's InputError, file and line included; an earlier
+    file's own failure comes first on both engines (checked without --max-reject-rate 1)."""
+    broken = tmp_path / "broken.csv"
+    good = [f"+336{i:08d},C{i},Orange,consumer,postpaid,,2021-01-01," for i in range(5)]
+    broken.write_text(
+        HEADER_LINES + "\n" + "\n".join(good) + "\n" * 1500 + good[0] + "\n", encoding="utf-8"
+    )
+    outcomes, first = [], []
+    for engine in ("duckdb", "spark"):
+        args = ("ingest", "--store", tmp_path / engine, "--lines", CORE / "lines.csv",
+                "--lines", broken, "--engine", engine)  # fmt: skip
+        code, output = _run(*args)
+        first.append((code, output.strip().splitlines()[-1]))
+        code, output = _run(*args, "--max-reject-rate", "1")
+        assert not (tmp_path / engine).exists()  # a failed first ingest leaves no store
+        outcomes.append((code, output.strip().splitlines()[-1]))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][0] == 2 and "broken.csv:" in outcomes[0][1], outcomes[0]
+    assert first[0] == first[1] and "lines.csv:12:" in first[0][1]
