@@ -102,7 +102,9 @@ def _rebuild(tx: Transaction, con: Any, backend: Any) -> None:
         opened = _bind(backend, "tenures", open_files)
         rest = combine([(run_events(closed, lines, catalog, following=tenures), 1),
                         (total_events(lines), 1)])  # fmt: skip
-        open_path = _write(tx, con, backend, combine([(run_events(opened, lines, catalog), 1)]))
+        open_path = _write(
+            tx, con, backend, combine([(run_events(opened, lines, catalog, last=True), 1)])
+        )
         tx.rewrite("daily", [], [_write(tx, con, backend, rest), open_path], {OPEN: [open_path]})
         return
     # tenures without their open part (a writer that does not split them): one file, no part,
@@ -145,5 +147,7 @@ def _update(tx: Transaction, con: Any, backend: Any) -> None:
         every = _bind(backend, "daily", kept)
         add = [_write(tx, con, backend, combine([(every, 1), *parts]))]
         kept = []
-    open_path = _write(tx, con, backend, combine([(run_events(opened, new_lines, catalog), 1)]))
+    open_path = _write(
+        tx, con, backend, combine([(run_events(opened, new_lines, catalog, last=True), 1)])
+    )
     tx.rewrite("daily", kept, [*add, open_path], {OPEN: [open_path]})

@@ -73,14 +73,20 @@ def run_events(
     catalog: Table,
     *,
     following: Table | None = None,
+    last: bool = False,
     lookback_days: int = DAILY_LOOKBACK,
 ) -> Table:
     """Kind ``group`` events of ``runs`` (tenure rows; the runs that may follow them in
-    ``following``, by default ``runs``): each run's coverage cut to its line's active days, +1
+    ``following``, by default ``runs``; ``last``: each is its line's last, followed by none):
+    each run's coverage cut to its line's active days, +1
     (+rkey) on its start and -1 (-rkey) on its end, summed per day and ``DAILY_KEYS``. A run of a
     line not in ``lines`` (an orphan) gives none."""
     act = _active(lines)
-    iv = run_intervals(runs, lookback_days, with_origin=False, following=following)
+    if last:
+        end = (runs.last_date + ibis.interval(days=lookback_days)).cast("date")
+        iv = runs.select("line", "tac", start=runs.first_date, end=end)
+    else:
+        iv = run_intervals(runs, lookback_days, with_origin=False, following=following)
     iv = iv.rename(_rline="line")
     j = act.join(iv, act.line == iv._rline)
     s = ibis.ifelse(j.start_right > j.start, j.start_right, j.start)
@@ -105,6 +111,9 @@ def total_events(lines: Table) -> Table:
 def combine(parts: Sequence[tuple[Table, int]]) -> Table:
     """Events summed per kind, day and keys over ``parts`` (each an events table and a sign,
     +1 or -1), those that cancel out dropped: the daily table's rows."""
+    if len(parts) == 1 and parts[0][1] == 1:  # already one row per kind, day and keys
+        t = parts[0][0]
+        return t.filter((t.delta != 0) | (t.kdelta != 0)).select(COLUMNS)
     signed = [
         t.mutate(delta=t.delta * sign, kdelta=t.kdelta * sign).select(COLUMNS) for t, sign in parts
     ]
