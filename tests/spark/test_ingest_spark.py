@@ -174,18 +174,24 @@ def test_same_reports(stores):
     assert [f["skipped"] for f in second["files"]] == [False, True, False]
 
 
-@pytest.mark.parametrize("table", list(SCHEMAS)[:6])
+CORE_TABLES = ("catalog", "lines", "observations", "tenures", "quarantine", "ingests")
+
+
+@pytest.mark.parametrize("table", [*CORE_TABLES, "daily"])
 def test_same_rows_in_every_table(stores, table):
+    """Every table, the daily aggregate too when the ingest's hook writes it."""
+    if table not in SCHEMAS:
+        pytest.skip(f"no table {table} in this release")
     duck, spark = Store.open(stores["duck"]), Store.open(stores["spark"])
     assert spark.version == duck.version == 3
     want = _rows(duck, table)
-    assert want, table
+    assert want or table not in CORE_TABLES, table
     assert _rows(spark, table) == want
 
 
 def test_files_have_the_store_schema_and_layout(stores):
     spark = Store.open(stores["spark"])
-    for table in ("lines", "observations", "tenures", "quarantine", "ingests", "catalog"):
+    for table in CORE_TABLES:  # the tables the Spark ingest writes itself
         for f in spark.files(table):
             assert pq.read_schema(f).remove_metadata().equals(SCHEMAS[table]), (table, f)
     # the open part holds exactly the last run of every line; the other files the closed runs

@@ -40,13 +40,15 @@ from devicepark.errors import ConfigError, DeviceparkError, InputError, StoreErr
 from devicepark.ingest.pseudonym import check_key_strength
 from devicepark.ingest.readers import InputFile, open_input
 from devicepark.ingest.reconcile import FileReport, Quarantine, check_reject_rate, finish, start
-from devicepark.ingest.run import IngestReport, _engine_fault, _ingest_catalogs
+from devicepark.ingest.run import Derive, IngestReport, _engine_fault, _ingest_catalogs
 from devicepark.ingest.staging import (
     LINE_COLUMNS,
     LINE_REQUIRED,
     OBS_COLUMNS,
+    OBS_PSEUDONYMS,
     OBS_REQUIRED,
     Progress,
+    PseudonymCache,
     id_parts,
     imei_parts,
     lines_sql,
@@ -187,17 +189,20 @@ def _stage_file(
     rep = FileReport(file=job.name, kind=job.kind, layout=job.info.fmt, ingest_seq=job.seq)
     quarantine = Quarantine(_TaskFiles(prefix), job.seq, job.kind, job.name)  # type: ignore[arg-type]
     stage = Path(f"{prefix}-stage.parquet")
+    # exactly as ingest.lines and ingest.observations call the staging
+    pseudonyms = None
     if job.kind == "lines":
         sql, columns = lines_sql(key, cc), LINE_COLUMNS
         prepare: Any = lambda t: id_parts(t, cc, customer=True)  # noqa: E731
     else:
-        sql, columns = observations_sql(key, cc, tz, now), OBS_COLUMNS
+        sql, columns = observations_sql(key, cc, tz, now, raw_ids=True), OBS_COLUMNS
         prepare = lambda t: imei_parts(id_parts(t, cc))  # noqa: E731
+        pseudonyms = PseudonymCache(key, OBS_PSEUDONYMS)
     con = duckdb_connection(threads=threads)
     try:
         staged = stage_rows(
             con, job.info, columns, sql, stage, rep, quarantine, rate, lambda *a, **k: None,
-            prepare,
+            prepare, pseudonyms=pseudonyms,
         )  # fmt: skip
         q = quarantine.close(con)
     except InputError as exc:
@@ -283,10 +288,13 @@ def ingest_spark(
     progress: Progress | None = None,
     now: dt.datetime | None = None,
     stats: dict[str, Any] | None = None,
+    derive: Derive | None = None,
 ) -> IngestReport:
     """``run.ingest`` on Spark: ``con`` is the Ibis PySpark backend of ``store.engine.connect``.
     Same arguments, same report, same store contents. ``stats``, when given, receives each
-    file's task time and rows (``{"tasks": [{"kind", "file", "rows", "seconds"}]}``)."""
+    file's task time and rows (``{"tasks": [{"kind", "file", "rows", "seconds"}]}``).
+    ``derive`` is ``run.ingest``'s hook (the daily aggregate), run as there inside the
+    transaction after the tenures, on a DuckDB connection of the driver."""
     progress = progress or (lambda *a, **k: None)
     now = now or dt.datetime.now(dt.UTC)
     if not (0.0 <= max_reject_rate <= 1.0):  # also refuses NaN
@@ -301,7 +309,7 @@ def ingest_spark(
         session.conf.set(k, v)
     try:
         upgraded_from = upgrade(store)
-        run = _Run(store, con, session, key, max_reject_rate, progress, now)
+        run = _Run(store, con, session, key, max_reject_rate, progress, now, derive)
         report = run.run(line_inputs, obs_inputs, tac)
         if stats is not None:
             stats["tasks"] = run.tasks
@@ -334,10 +342,10 @@ class _Run:
 
     def __init__(
         self, store: Store, con: Any, session: Any, key: bytes, rate: float,
-        progress: Progress, now: dt.datetime,
+        progress: Progress, now: dt.datetime, derive: Derive | None = None,
     ) -> None:  # fmt: skip
         self.store, self.con, self.session, self.key = store, con, session, key
-        self.rate, self.progress, self.now = rate, progress, now
+        self.rate, self.progress, self.now, self.derive = rate, progress, now, derive
         self.tasks: list[dict[str, Any]] = []
 
     def run(
@@ -365,6 +373,16 @@ class _Run:
                 self.progress("tenures", 0, 1)
                 rebuilt = self._tenures(new_obs)
                 self.progress("tenures", 1, 1)
+            if self.derive is not None and tx.changed:
+                from devicepark.store.engine import duckdb_connection
+
+                self.progress("daily", 0, 1)
+                duck = duckdb_connection()
+                try:
+                    self.derive(tx, duck)
+                finally:
+                    duck.close()
+                self.progress("daily", 1, 1)
             version = tx.base.version + (1 if tx.changed else 0)
         return IngestReport(str(self.store.path), version, [r.to_dict() for r in reports], rebuilt)
 
