@@ -46,6 +46,11 @@ def progress(stage, done=None, total=None):
     now = time.perf_counter()
     first, _ = seen.get(stage, (now, now))
     seen[stage] = (first, now)
+def timeline(seen, t0):  # each stage's share of the wall time: from the previous end to its own
+    steps, prev = {{}}, t0
+    for k, (_, b) in sorted(seen.items(), key=lambda kv: kv[1][1]):
+        steps[k], prev = b - prev, b
+    return steps
 """
 
 DUCK = (
@@ -58,7 +63,7 @@ t0 = time.perf_counter()
 rep = ingest(Store.create({store!r}), con, load_key(), **files, max_reject_rate=0.05,
              progress=progress)
 t = time.perf_counter() - t0
-steps = {{k: b - a for k, (a, b) in seen.items()}}
+steps = timeline(seen, t0)
 print(json.dumps({{"t": t, "steps": steps, "files": rep.files}}))
 """
 )
@@ -78,8 +83,10 @@ t0 = time.perf_counter()
 rep = ingest_spark(Store.create({store!r}), con, load_key(), **files, max_reject_rate=0.05,
                    progress=progress, stats=stats)
 t = time.perf_counter() - t0
-steps = {{k: b - a for k, (a, b) in seen.items()}}
-print(json.dumps({{"t": t, "start": start, "steps": steps, "files": rep.files,
+steps = timeline(seen, t0)
+jvm = con._session.sparkContext._gateway.proc.pid  # the driver's JVM (local: the executors too)
+hwm = [ln for ln in open(f"/proc/{{jvm}}/status") if ln.startswith("VmHWM")][0].split()[1]
+print(json.dumps({{"t": t, "start": start, "jvm_peak": int(hwm) / 1024, "steps": steps, "files": rep.files,
                   "tasks": stats["tasks"]}}))
 """
 )
@@ -94,7 +101,7 @@ for t in {tables!r}:
     s = Store.open({store!r})
     files = s.files(t)
     cols = [c for c in SCHEMAS[t].names if c not in ("committed_at", "source")]
-    row = "hash(" + ", ".join(cols) + ")"
+    row = "hash(" + ", ".join(f'"{{c}}"' for c in cols) + ")"
     sql = (f"SELECT count(*), sum({{row}}::HUGEINT)::VARCHAR FROM read_parquet({{files!r}})"
            if files else "SELECT 0, '0'")
     out[t] = list(con.execute(sql).fetchone())
@@ -134,7 +141,7 @@ def split(src: Path, n: int, out: Path) -> list[str]:
                 dst.write(header)
                 target = total * (i + 1) // n
                 while i == n - 1 or fh.tell() < target:
-                    block = fh.readlines(1 << 24)
+                    block = fh.readlines(1 << 20)
                     if not block:
                         break
                     dst.writelines(block)
@@ -215,9 +222,10 @@ def report(args, n_lines, n_obs, size, files, res, checks, same) -> str:  # noqa
         "|---|---|---|---|",
         f"| DuckDB | {duck['t']:.1f} s | {rows / duck['t']:,.0f} | {res['duckdb'][1]:,.0f} MiB |",
         f"| Spark {args.master} | {spark['t']:.1f} s (+ {spark['start']:.1f} s session start) | "
-        f"{rows / spark['t']:,.0f} | {res['spark'][1]:,.0f} MiB |",
+        f"{rows / spark['t']:,.0f} | {res['spark'][1]:,.0f} MiB (Python), "
+        f"{spark['jvm_peak']:,.0f} MiB (JVM) |",
         "",
-        "Steps (seconds, from the progress callback; the DuckDB staging of each file is one row):",
+        "Steps (seconds from the end of the step before; the progress callback marks them):",
         "",
         "| step | DuckDB | Spark |",
         "|---|---|---|",
