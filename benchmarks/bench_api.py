@@ -3,7 +3,8 @@
 Not a test. Run (after ``devicepark demo``, which builds the 1:20 store)::
 
     python benchmarks/bench_api.py --store devicepark-demo/store [--clients 50] [--seconds 30]
-        [--out benchmarks/results/api.md]
+        [--as-of 2022-02-03] [--series-from 2021-02-07 --series-to 2022-01-30]
+        [--first-dates 2021-12-05,2022-01-16,2022-02-03] [--out benchmarks/results/api.md]
 
 Method:
 - ``devicepark serve`` runs in its own process on 127.0.0.1 (a free port, a random token), one
@@ -14,6 +15,11 @@ Method:
   the previous answer has been read in full.
 - cold: before the load, each query is sent once on an idle server (cache miss: Ibis on DuckDB
   over the Parquet store) and its latency recorded.
+- first answers (``--first-dates``): on the same idle server, before the load, ``/v1/base`` at
+  each of those dates by each standard cut (``CUTS``: vendor, brand, device_type,
+  operator_brand, segment, plan, region, vendor x operator_brand) and the weekly series by
+  vendor and by operator brand: every one a cache miss, each latency recorded (median and max
+  reported, and the slowest named).
 - load: for ``--seconds`` seconds each client alternates ``/v1/base?as_of=2022-02-03`` (by
   vendor) and ``/v1/series?from=2021-02-07&to=2022-01-30&every=week`` (by vendor, 52 points);
   the server answers from its per-(store version, query) cache. Latency is measured per request
@@ -36,10 +42,18 @@ from pathlib import Path
 
 from bench_core import machine  # the scripts run from benchmarks/, which is on sys.path
 
-QUERIES = {
-    "base": "/v1/base?as_of=2022-02-03",
-    "series": "/v1/series?from=2021-02-07&to=2022-01-30&every=week",
-}
+CUTS = ("vendor", "brand", "device_type", "operator_brand", "segment", "plan", "region",
+        "vendor,operator_brand")
+
+
+def queries(as_of: str, start: str, end: str) -> dict[str, str]:
+    return {
+        "base": f"/v1/base?as_of={as_of}",
+        "series": f"/v1/series?from={start}&to={end}&every=week",
+    }
+
+
+QUERIES: dict[str, str] = {}
 
 
 def free_port() -> int:
@@ -114,7 +128,12 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--max-requests", type=int, default=2_000_000)
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--as-of", default="2022-02-03")
+    ap.add_argument("--series-from", default="2021-02-07")
+    ap.add_argument("--series-to", default="2022-01-30")
+    ap.add_argument("--first-dates", default="", help="comma-separated dates (see the method)")
     args = ap.parse_args()
+    QUERIES.update(queries(args.as_of, args.series_from, args.series_to))
 
     import httpx
 
@@ -140,12 +159,22 @@ def main() -> None:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise SystemExit("the server did not start") from None
                 time.sleep(0.2)
+        auth = {"Authorization": f"Bearer {token}"}
         cold = {}
         for name, url in QUERIES.items():
             t0 = time.perf_counter()
-            r = httpx.get(base_url + url, headers={"Authorization": f"Bearer {token}"},
-                          timeout=300)
+            r = httpx.get(base_url + url, headers=auth, timeout=300)
             cold[name] = (time.perf_counter() - t0, r.status_code, len(r.content))
+        first: list[tuple[float, str, int]] = []
+        dates = [d for d in args.first_dates.split(",") if d]
+        firsts = [f"/v1/base?as_of={d}&by={by}" for d in dates for by in CUTS]
+        if dates:
+            firsts += [f"/v1/series?from={args.series_from}&to={args.series_to}&every=week"
+                       f"&by={by}" for by in ("vendor", "operator_brand")]
+        for url in firsts:
+            t0 = time.perf_counter()
+            r = httpx.get(base_url + url, headers=auth, timeout=300)
+            first.append((time.perf_counter() - t0, url, r.status_code))
         cpu0, own0, load0 = cpu_seconds(server.pid), time.process_time(), os.getloadavg()[0]
         latencies, errors = asyncio.run(
             load("127.0.0.1", port, token, args.clients, args.seconds, args.max_requests))
@@ -165,6 +194,17 @@ def main() -> None:
             f"{errors[name]} | {cold[name][2]:,} |"
         )
     total = sum(len(v) for v in latencies.values())
+    if first:
+        ms = [t * 1000 for t, _, _ in first]
+        slow = max(first)
+        bad = [u for _, u, code in first if code != 200]
+        rows += [
+            "",
+            f"First answers (each a cache miss, before the load): {len(first)} requests "
+            f"(base at {args.first_dates} by {', '.join(CUTS)}; weekly series by vendor and by "
+            f"operator brand): median {statistics.median(ms):,.0f} ms, max {max(ms):,.0f} ms "
+            f"(`{slow[1]}`), non-200: {len(bad)}.",
+        ]
     text = "\n".join([
         "# API load test (`benchmarks/bench_api.py`)",
         "",

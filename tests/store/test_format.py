@@ -15,6 +15,7 @@ from devicepark.cli.main import app
 from devicepark.errors import StoreError
 from devicepark.store import Store
 from devicepark.store import upgrade as upgrade_mod
+from devicepark.store.schema import DAILY
 from devicepark.store.store import FORMAT, MANIFEST
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "core"
@@ -79,6 +80,7 @@ def as_release_1(store: Path) -> None:
     manifest = json.loads((store / MANIFEST).read_text())
     manifest["tables"]["tenures"] = [one.relative_to(store).as_posix()]
     del manifest["parts"]
+    manifest["tables"].pop("daily", None)
     manifest["format"] = "devicepark-store/1"
     (store / MANIFEST).write_text(json.dumps(manifest, indent=2))
 
@@ -97,6 +99,32 @@ def test_a_release_1_store_is_upgraded_and_answers_the_same(
         f"store {store} upgraded from devicepark-store/1 to {FORMAT} (version {version + 1})"
     )
     check_open_part(store)
+    assert answers(store) == expected
+
+
+def as_release_2(store: Path) -> None:
+    """Rewrite a store the way devicepark-store/2 (the release before the daily aggregate) wrote
+    it: no daily table, format devicepark-store/2."""
+    manifest = json.loads((store / MANIFEST).read_text())
+    assert manifest["tables"].pop("daily")  # this release's ingest wrote it
+    manifest["parts"].pop("daily")
+    manifest["format"] = "devicepark-store/2"
+    (store / MANIFEST).write_text(json.dumps(manifest, indent=2))
+
+
+def test_a_release_2_store_gets_the_daily_aggregate_in_its_upgrade(store: Path) -> None:
+    expected = answers(store)
+    built = pa.concat_tables(pq.read_table(f).cast(DAILY) for f in Store.open(store).files("daily"))
+    as_release_2(store)
+    assert not Store.open(store).files("daily") and answers(store) == expected
+    code, out, _ = cli("store", "upgrade", "--store", str(store))
+    assert code == 0 and "upgraded from devicepark-store/2 to devicepark-store/3" in out
+    after = Store.open(store)
+    assert after.format == FORMAT == "devicepark-store/3"
+    # the same aggregate as the ingest built (one first build: the same rows), same answers
+    rebuilt = pa.concat_tables(pq.read_table(f).cast(DAILY) for f in after.files("daily"))
+    assert built.num_rows > 0
+    assert sorted(rebuilt.to_pylist(), key=str) == sorted(built.to_pylist(), key=str)
     assert answers(store) == expected
 
 

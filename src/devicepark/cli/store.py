@@ -8,13 +8,15 @@ from devicepark.cli._common import StoreOpt, out
 
 
 def upgrade(store: StoreOpt) -> None:
-    """Upgrade the store to this release's format, in place and atomically (one commit); a
-    store already at it is left as it is. The first ingest does the same."""
+    """Upgrade the store to this release's format, in place and atomically (one commit, which
+    also builds the daily aggregate); a store already at it is left as it is. The first ingest
+    does the same."""
+    from devicepark.answers.daily import refresh_daily
     from devicepark.store import Store
     from devicepark.store.upgrade import upgrade as run_upgrade
 
     st = Store.open(store)
-    before = run_upgrade(st)
+    before = run_upgrade(st, derive=refresh_daily)
     if before is None:
         out.print(f"store {store} is already at format {st.format}; nothing to do")
     else:

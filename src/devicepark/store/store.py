@@ -48,7 +48,7 @@ import pyarrow.parquet as pq
 from devicepark.errors import ConfigError, StoreError
 from devicepark.store.schema import SCHEMAS
 
-FORMAT = "devicepark-store/2"  # what this release writes; upgrade.py upgrades the older ones
+FORMAT = "devicepark-store/3"  # what this release writes; upgrade.py upgrades the older ones
 FORMAT_PREFIX = "devicepark-store/"
 MANIFEST = "manifest.json"
 # {derived table: the tables it is computed from}: a change to a source drops the derived table

@@ -4,12 +4,14 @@
 that rewrites what changed between them (inside the upgrade's transaction). ``upgrade`` runs the
 steps from the store's format up to ``FORMAT`` in one transaction, so the new manifest (with the
 new format and a new version) is one commit: a reader sees the store wholly before or wholly
-after. ``devicepark store upgrade`` and the first ingest call it.
+after. ``devicepark store upgrade`` (which also builds the derived tables in that commit, through
+``derive``) and the first ingest (whose own transaction builds them) call it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from devicepark.store.duck import paths_sql
 from devicepark.store.layout import COLUMNS, write_tenures
@@ -31,15 +33,25 @@ def _tenures_in_two_parts(tx: Transaction) -> None:
         con.close()
 
 
+def _derived_tables(tx: Transaction) -> None:
+    """devicepark-store/2 -> /3: no row changes. Format 3 may hold tables derived from others
+    (``store.DERIVED``: the daily aggregate), which every writer of this release keeps up to date
+    or drops; the new format keeps the releases that do not know them from writing (they refuse
+    a newer format), where they would leave one stale."""
+
+
 # {older format: (the next format, the step that rewrites the store from one to the other)}.
 UPGRADES: dict[str, tuple[str, Callable[[Transaction], None]]] = {
     "devicepark-store/1": ("devicepark-store/2", _tenures_in_two_parts),
+    "devicepark-store/2": ("devicepark-store/3", _derived_tables),
 }
 
 
-def upgrade(store: Store) -> str | None:
+def upgrade(store: Store, derive: Callable[[Transaction, Any], object] | None = None) -> str | None:
     """Bring ``store`` to ``FORMAT`` in one commit; return the format it had before, or None if
-    it was already current (nothing is written then). ``store`` follows the new version."""
+    it was already current (nothing is written then). ``store`` follows the new version.
+    ``derive(tx, con)`` (the daily aggregate's ``refresh_daily``, a later stage) builds the
+    derived tables in the same commit, on a DuckDB connection of its own."""
     if store.format == FORMAT:
         return None
     with store.transaction(upgrade=True) as tx:
@@ -48,4 +60,12 @@ def upgrade(store: Store) -> str | None:
             fmt, step = UPGRADES[fmt]
             step(tx)
         tx.changed = before != FORMAT  # the new format alone is a change to commit
+        if derive is not None and tx.changed:
+            from devicepark.store.engine import duckdb_connection
+
+            con = duckdb_connection()
+            try:
+                derive(tx, con)
+            finally:
+                con.close()
     return None if before == FORMAT else before
