@@ -86,8 +86,8 @@ t = time.perf_counter() - t0
 steps = timeline(seen, t0)
 jvm = con._session.sparkContext._gateway.proc.pid  # the driver's JVM (local: the executors too)
 hwm = [ln for ln in open(f"/proc/{{jvm}}/status") if ln.startswith("VmHWM")][0].split()[1]
-print(json.dumps({{"t": t, "start": start, "jvm_peak": int(hwm) / 1024, "steps": steps, "files": rep.files,
-                  "tasks": stats["tasks"]}}))
+print(json.dumps({{"t": t, "start": start, "jvm_peak": int(hwm) / 1024, "steps": steps,
+                  "files": rep.files, "tasks": stats["tasks"]}}))
 """
 )
 
