@@ -102,3 +102,45 @@ def test_the_cache_leaves_no_table_behind(tmp_path) -> None:
     cache.open(con)
     cache.close(con)
     assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchall() == [(0,)]
+
+
+@pytest.mark.parametrize(
+    "tz, day",
+    [
+        ("Europe/Paris", "2022-10-30"),  # fall back 03:00 -> 02:00
+        ("Europe/Paris", "2022-03-27"),  # spring forward 02:00 -> 03:00
+        ("America/Sao_Paulo", "2018-02-17"),  # fall back at midnight: 24:00 -> 23:00
+        ("America/Sao_Paulo", "2018-11-04"),  # spring forward at midnight: no 00:xx
+    ],
+)
+def test_local_date_is_the_date_of_the_instant_in_the_zone(tmp_path, tz, day) -> None:
+    from zoneinfo import ZoneInfo
+
+    base = dt.datetime.fromisoformat(day) - dt.timedelta(hours=3)
+    stamps = [base + dt.timedelta(minutes=20 * i) for i in range(20)]
+    rows = [
+        f"+3361234{i:04d},{_luhn('35209900176148')},{s:%Y-%m-%dT%H:%M:%S}"
+        for i, s in enumerate(stamps)
+    ]
+    rows += [
+        f"+3361235{i:04d},{_luhn('35209900176148')},{s:%Y-%m-%dT%H:%M:%S}-02:00"
+        for i, s in enumerate(stamps)
+    ]
+    src = tmp_path / "obs.csv"
+    src.write_text("line_id,imei,observed_at\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    info = open_input(src, staging.OBS_REQUIRED, "observations", staging.OBS_COLUMNS)
+    rep = FileReport(file=str(src), kind="observations")
+    quarantine = Quarantine(_Files(tmp_path), 1, "observations", str(src))  # type: ignore[arg-type]
+    sql = staging.observations_sql(
+        KEY, "33", tz, dt.datetime(2030, 1, 1, tzinfo=dt.UTC), raw_ids=True
+    )
+    staging.stage_rows(
+        duckdb_connection(), info, staging.OBS_COLUMNS, sql, tmp_path / "s.parquet", rep,
+        quarantine, 1.0, lambda *a, **k: None,
+        lambda t: staging.imei_parts(staging.id_parts(t, "33")),
+        pseudonyms=staging.PseudonymCache(KEY, staging.OBS_PSEUDONYMS),
+    )  # fmt: skip
+    staged = pq.read_table(tmp_path / "s.parquet").to_pylist()
+    assert len(staged) >= 36  # at most the nonexistent local times are rejected
+    for row in staged:
+        assert row["local_date"] == row["observed_at"].astimezone(ZoneInfo(tz)).date()

@@ -203,7 +203,9 @@ SELECT line_no, problem, {line} AS line, {handset} AS handset,
   CASE WHEN problem IS NULL THEN tac END AS tac,
   CASE WHEN problem IS NULL THEN kind END AS kind,
   instant AS observed_at,
-  CAST(timezone({lit(tz)}, instant) AS DATE) AS local_date
+  -- a naive time that exists is its instant's local time: its date needs no time-zone lookup
+  CASE WHEN naive IS NOT NULL THEN CAST(naive AS DATE)
+       ELSE CAST(timezone({lit(tz)}, instant) AS DATE) END AS local_date
 FROM z{joins}
 """
 
@@ -240,6 +242,8 @@ class PseudonymCache:
     def close(self, con: duckdb.DuckDBPyConnection) -> None:
         for _, kind in self.columns:
             execute(con, f"DROP TABLE IF EXISTS {self._table(kind)}")
+        for i in range(len(self.columns)):
+            execute(con, f"DROP TABLE IF EXISTS dp_known{i}; DROP TABLE IF EXISTS dp_new{i}")
         execute(con, "DROP TABLE IF EXISTS dp_slice")
 
     def apply(self, con: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
@@ -249,19 +253,27 @@ class PseudonymCache:
         select = {n: f"s.{n}" for n in names}
         joins = []
         for i, (column, kind) in enumerate(self.columns):
-            table = self._table(kind)
+            table, known, new = self._table(kind), f"dp_known{i}", f"dp_new{i}"
             if scalar(con, f"SELECT count(*) FROM {table}") > self.max_rows:
                 execute(con, f"DELETE FROM {table}")
+            values = f"(SELECT DISTINCT {column} AS v FROM dp_slice WHERE {column} IS NOT NULL)"
+            # Every join builds its hash table on the slice's side (at most a slice of values),
+            # never on the cache, which is only scanned: the slice's values the cache knows...
             execute(
                 con,
-                f"INSERT INTO {table} SELECT v, {hmac_sql(self.key, kind, 'v')} FROM "
-                f"(SELECT DISTINCT {column} AS v FROM dp_slice WHERE {column} IS NOT NULL) "
-                f"ANTI JOIN {table} USING (v)",
+                f"CREATE OR REPLACE TEMP TABLE {known} AS "
+                f"SELECT v, p FROM {table} SEMI JOIN {values} d USING (v)",
             )
-            # the slice's own values first (a small hash table), then the rows join them
+            # ...and the others, hashed once and remembered
+            execute(
+                con,
+                f"CREATE OR REPLACE TEMP TABLE {new} AS SELECT v, "
+                f"{hmac_sql(self.key, kind, 'v')} AS p FROM {values} d ANTI JOIN {known} USING (v)",
+            )
+            execute(con, f"INSERT INTO {table} SELECT v, p FROM {new}")
             joins.append(
-                f"LEFT JOIN (SELECT v, p FROM {table} SEMI JOIN (SELECT DISTINCT {column} AS v "
-                f"FROM dp_slice) USING (v)) c{i} ON s.{column} = c{i}.v"
+                f"LEFT JOIN (SELECT v, p FROM {known} UNION ALL SELECT v, p FROM {new}) c{i} "
+                f"ON s.{column} = c{i}.v"
             )
             select[column] = f"c{i}.p AS {column}"
         return con.sql(
