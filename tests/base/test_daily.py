@@ -321,3 +321,38 @@ def test_random_ingests_keep_the_aggregate_exact(tmp_path_factory, steps, key_en
     finally:
         con.close()
         backend.disconnect()
+
+
+def test_a_brand_page_filters_the_aggregate_too(tmp_path: Path, key_env: str) -> None:
+    """The report's and dashboard's brand pages count one operator brand: through
+    ``Tables.only_brand`` the aggregate is filtered as the lines are; tables whose lines were
+    filtered any other way do not use it."""
+    path = tmp_path / "store"
+    con = duckdb_connection()
+    try:
+        ingest(Store.create(path), con, load_key(), lines=[DATA / "lines.csv"],
+               observations=[DATA / "observations.csv"], tac=[DATA / "tac.csv"],
+               max_reject_rate=0.5, derive=refresh_daily)  # fmt: skip
+    finally:
+        con.close()
+    backend = connect("duckdb")
+    try:
+        tables = open_tables(backend, Store.open(path))
+        assert tables.aggregate() is not None
+        for brand in ("Orange", "Sosh"):
+            fast = tables.only_brand(brand)
+            assert fast.aggregate() is not None
+            lines = tables.lines.filter(tables.lines.operator_brand == brand)
+            other = dataclasses.replace(tables, lines=lines)
+            assert other.aggregate() is None  # filtered lines: the exact fold
+            exact = dataclasses.replace(other, daily=None)
+            for d in (dt.date(2022, 1, 20), dt.date(2022, 2, 3), dt.date(2022, 3, 1)):
+                q = BaseQuestion.parse(d, ["vendor"], "lines", 30, True)
+                got = answers.base(backend, fast, q, keyed=True)
+                assert dumps(got) == dumps(answers.base(backend, exact, q, keyed=True))
+                assert dumps(got) == dumps(answers.base(backend, other, q, keyed=True))
+            whole = answers.base(backend, tables, BaseQuestion.parse(dt.date(2022, 2, 3)))
+            part = answers.base(backend, fast, BaseQuestion.parse(dt.date(2022, 2, 3)))
+            assert 0 < part["total_lines"] < whole["total_lines"]
+    finally:
+        backend.disconnect()
