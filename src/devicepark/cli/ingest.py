@@ -125,7 +125,9 @@ def ingest(
                 EngineOptions("spark", engine.spark_master, engine.spark_conf, engine.memory_limit)
             )
             with progress_bar() as cb:
-                report = ingest_spark(st, spark, key, **files, max_reject_rate=rate, progress=cb)
+                report = ingest_spark(
+                    st, spark, key, **files, max_reject_rate=rate, progress=cb, derive=refresh_daily
+                )
         else:
             from devicepark.ingest.run import ingest as run_ingest
             from devicepark.store.engine import duckdb_connection
