@@ -28,6 +28,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from devicepark.api.errors import ApiError
+from devicepark.publish import locale
 
 ENV = "DEVICEPARK_API_TOKEN"
 
@@ -89,44 +90,8 @@ def wants_html(request: Request) -> bool:
     return "text/html" in accept or "application/xhtml+xml" in accept
 
 
-SIGNIN = {
-    "fr": {
-        "title": "Connexion au tableau de bord devicepark",
-        "missing": "Ce tableau de bord demande le jeton d'accès du serveur, que cette requête "
-                   "ne présente pas.",
-        "wrong": "Le jeton présenté n'est pas le bon.",
-        "none": "Ce serveur n'a pas de jeton d'accès : personne ne peut ouvrir ce tableau de "
-                "bord. Qui administre le serveur doit définir la variable d'environnement {env} "
-                "avant de lancer « devicepark serve » (ou lancer « devicepark serve --public » "
-                "pour des chiffres perturbés, ouverts à tous).",
-        "what": "Le jeton est la valeur de la variable d'environnement {env} donnée au lancement "
-                "de « devicepark serve » ; demandez-le à qui administre le serveur.",
-        "how": "Pour se connecter :",
-        "browser": "dans le navigateur : rechargez la page ; à la demande d'identifiant, "
-                   "saisissez n'importe quel nom d'utilisateur et le jeton comme mot de passe ;",
-        "proxy": "derrière un proxy inverse : faites-lui ajouter l'en-tête "
-                 "« Authorization: Bearer <jeton> » à chaque requête.",
-        "retry": "Recharger et se connecter",
-    },
-    "en": {
-        "title": "Signing in to the devicepark dashboard",
-        "missing": "This dashboard needs the server's access token, which this request does not "
-                   "present.",
-        "wrong": "The token presented is not the right one.",
-        "none": "This server has no access token: nobody can open this dashboard. Whoever runs "
-                "the server must set the environment variable {env} before starting "
-                "“devicepark serve” (or start “devicepark serve --public” for perturbed figures "
-                "open to all).",
-        "what": "The token is the value of the environment variable {env} given to "
-                "“devicepark serve” when it started; ask whoever runs the server for it.",
-        "how": "To sign in:",
-        "browser": "in the browser: reload the page; when it asks for credentials, enter any "
-                   "user name and the token as the password;",
-        "proxy": "behind a reverse proxy: have it add the header "
-                 "“Authorization: Bearer <token>” to every request.",
-        "retry": "Reload and sign in",
-    },
-}  # fmt: skip
+SIGNIN_KEYS = ("title", "missing", "wrong", "none", "what", "how", "browser", "proxy", "retry")
+LANGS = ("fr", "en")  # the page's languages (publish.locale's catalog holds its sentences)
 
 _PAGE_CSS = (
     "body{margin:0;background:#f8f9fa;color:#212529;font:16px/1.5 system-ui,'DejaVu Sans',"
@@ -142,7 +107,10 @@ def signin_page(reason: str, langs: tuple[str, ...] = ("fr", "en")) -> str:
     env = f"<code>{ENV}</code>"
     parts = []
     for lang in langs:
-        t = {k: html.escape(v).replace("{env}", env) for k, v in SIGNIN[lang].items()}
+        t = {
+            k: html.escape(locale.message(f"signin_{k}", lang, env="{env}")).replace("{env}", env)
+            for k in SIGNIN_KEYS
+        }
         body = [f"<h1>{t['title']}</h1>", f'<p class="why">{t[reason]}</p>']
         if reason != "none":
             body += [
@@ -153,7 +121,7 @@ def signin_page(reason: str, langs: tuple[str, ...] = ("fr", "en")) -> str:
                 f'<p><a class="retry" href="">{t["retry"]}</a></p>',
             ]
         parts.append(f'<section lang="{lang}">{"".join(body)}</section>')
-    title = html.escape(SIGNIN[langs[0]]["title"])
+    title = html.escape(locale.message("signin_title", langs[0]))
     return (
         f'<!DOCTYPE html>\n<html lang="{langs[0]}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -168,11 +136,11 @@ def signin_response(
 ) -> HTMLResponse:
     """The HTML 401 of the dashboard for a browser without the right token; ``lang`` (the
     page's ``lang`` parameter, else the browser's ``Accept-Language``) comes first."""
-    if lang not in SIGNIN:
+    if lang not in LANGS:
         accept = (request.headers.get("accept-language") or "").lower()
-        found = [(accept.find(x), x) for x in SIGNIN if x in accept]
+        found = [(accept.find(x), x) for x in LANGS if x in accept]
         lang = min(found)[1] if found else "fr"
-    langs = (lang, *(x for x in SIGNIN if x != lang))
+    langs = (lang, *(x for x in LANGS if x != lang))
     if not token:
         reason, challenge = "none", "Bearer"
     else:

@@ -320,6 +320,33 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Tous constructeurs confondus ; parts des lignes dont le terminal est identifié au "
             "{date} ({identified})."
         ),
+        # the dashboard's sign-in page (api/auth.py); {env} is the token's variable
+        "signin_title": "Connexion au tableau de bord devicepark",
+        "signin_missing": (
+            "Ce tableau de bord demande le jeton d'accès du serveur, que cette requête ne "
+            "présente pas."
+        ),
+        "signin_wrong": "Le jeton présenté n'est pas le bon.",
+        "signin_none": (
+            "Ce serveur n'a pas de jeton d'accès : personne ne peut ouvrir ce tableau de bord. "
+            "Qui administre le serveur doit définir la variable d'environnement {env} avant de "
+            "lancer « devicepark serve » (ou lancer « devicepark serve --public » pour des "
+            "chiffres perturbés, ouverts à tous)."
+        ),
+        "signin_what": (
+            "Le jeton est la valeur de la variable d'environnement {env} donnée au lancement de «"
+            " devicepark serve » ; demandez-le à qui administre le serveur."
+        ),
+        "signin_how": "Pour se connecter :",
+        "signin_browser": (
+            "dans le navigateur : rechargez la page ; à la demande d'identifiant, saisissez "
+            "n'importe quel nom d'utilisateur et le jeton comme mot de passe ;"
+        ),
+        "signin_proxy": (
+            "derrière un proxy inverse : faites-lui ajouter l'en-tête « Authorization: Bearer "
+            "<jeton> » à chaque requête."
+        ),
+        "signin_retry": "Recharger et se connecter",
     },
     "en": {
         "and": "and",
@@ -527,6 +554,31 @@ MESSAGES: dict[str, dict[str, str]] = {
         "dash_age_denominator": (
             "All vendors; shares of lines with an identified handset on {date} ({identified})."
         ),
+        # the dashboard's sign-in page (api/auth.py); {env} is the token's variable
+        "signin_title": "Signing in to the devicepark dashboard",
+        "signin_missing": (
+            "This dashboard needs the server's access token, which this request does not present."
+        ),
+        "signin_wrong": "The token presented is not the right one.",
+        "signin_none": (
+            "This server has no access token: nobody can open this dashboard. Whoever runs the "
+            "server must set the environment variable {env} before starting “devicepark serve” "
+            "(or start “devicepark serve --public” for perturbed figures open to all)."
+        ),
+        "signin_what": (
+            "The token is the value of the environment variable {env} given to “devicepark serve”"
+            " when it started; ask whoever runs the server for it."
+        ),
+        "signin_how": "To sign in:",
+        "signin_browser": (
+            "in the browser: reload the page; when it asks for credentials, enter any user name "
+            "and the token as the password;"
+        ),
+        "signin_proxy": (
+            "behind a reverse proxy: have it add the header “Authorization: Bearer <token>” to "
+            "every request."
+        ),
+        "signin_retry": "Reload and sign in",
     },
 }
 
