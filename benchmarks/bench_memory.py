@@ -152,7 +152,7 @@ def main() -> None:
     ing = run_step(INGEST.format(data=str(data), store=str(store), mem=args.memory_limit))
     ref = run_step(BARE.format(data=str(data), out=str(bare)))
     after = load()
-    disk = sum(f.stat().st_size for f in store.rglob("*.parquet")) / 2**20
+    disk = sum(f.stat().st_size for f in store.rglob("*.parquet"))  # bytes
     limit = "DuckDB's default (80 % of the RAM)" if args.memory_limit == "none" else ing["limit"]
     md = [
         f"### One export: {n_lines:,} lines x {n_obs:,} sightings, {started}",
