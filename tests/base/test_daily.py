@@ -226,13 +226,23 @@ def test_ingests_keep_the_aggregate_exact(tmp_path: Path, key_env: str) -> None:
             backend.disconnect()
 
 
-def test_an_ingest_without_the_hook_drops_the_aggregate(tmp_path: Path, key_env: str) -> None:
+def core_store(tmp_path: Path) -> Path:
+    """The core test files ingested as the CLI does (with the aggregate's hook)."""
     path = tmp_path / "store"
     con = duckdb_connection()
     try:
         ingest(Store.create(path), con, load_key(), lines=[DATA / "lines.csv"],
                observations=[DATA / "observations.csv"], tac=[DATA / "tac.csv"],
                max_reject_rate=0.5, derive=refresh_daily)  # fmt: skip
+    finally:
+        con.close()
+    return path
+
+
+def test_an_ingest_without_the_hook_drops_the_aggregate(tmp_path: Path, key_env: str) -> None:
+    path = core_store(tmp_path)
+    con = duckdb_connection()
+    try:
         assert Store.open(path).files("daily")
         night = _night(tmp_path, "n.csv", [f"{A},2022-03-01T01:00:00Z"])
         ingest(Store.open(path), con, load_key(), observations=[night])
@@ -327,14 +337,7 @@ def test_a_brand_page_filters_the_aggregate_too(tmp_path: Path, key_env: str) ->
     """The report's and dashboard's brand pages count one operator brand: through
     ``Tables.only_brand`` the aggregate is filtered as the lines are; tables whose lines were
     filtered any other way do not use it."""
-    path = tmp_path / "store"
-    con = duckdb_connection()
-    try:
-        ingest(Store.create(path), con, load_key(), lines=[DATA / "lines.csv"],
-               observations=[DATA / "observations.csv"], tac=[DATA / "tac.csv"],
-               max_reject_rate=0.5, derive=refresh_daily)  # fmt: skip
-    finally:
-        con.close()
+    path = core_store(tmp_path)
     backend = connect("duckdb")
     try:
         tables = open_tables(backend, Store.open(path))
