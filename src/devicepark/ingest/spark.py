@@ -450,6 +450,7 @@ class _Run:
             if (s := staged[("lines", j.rank)]).stage is not None and s.error is None
         ]
         flagged = counts = conflicts = None
+        repeat_counts: dict[int, tuple[Any, Any, Any]] = {}
         if parts:
             s = _union(parts)
             w = Window.partitionBy("rank", "line").orderBy("line_no")
