@@ -9,7 +9,7 @@ from devicepark.store import Store
 
 pytestmark = pytest.mark.spark
 
-# as printed in docs/SPARK.md, section "The tables"
+# as printed in docs/SPARK.md, appendix "The tenure fold in Spark SQL"
 FOLD = """
   WITH o AS (
     SELECT *, lag(handset) OVER w AS prev_handset, lag(local_date) OVER w AS prev_date
