@@ -1,6 +1,6 @@
 """Keep the daily aggregate (``devicepark.base.daily``) up to date inside a store's transaction:
-the ingest's hook after the refold (``ingest(..., derive=refresh_daily)``; the faces and
-``answers.ingest`` pass it).
+the ingest's hook after the refold (``ingest(..., derive=refresh_daily)``, which the CLI's
+``ingest`` and ``demo`` pass on both engines) and ``store.upgrade``'s.
 
 The table is a sum of event files. Its ``open`` part holds the events of the tenures' open part
 (each line's last run); every other file holds events of closed runs and of the lines' own
@@ -29,13 +29,12 @@ import ibis
 from ibis.expr.types import Table
 
 from devicepark.base.daily import DAILY_LOOKBACK, combine, run_events, total_events
-from devicepark.store.duck import execute, lit
+from devicepark.store.duck import execute, lit, typed_columns
 from devicepark.store.layout import OPEN
 from devicepark.store.schema import DAILY, LINES, SCHEMAS
 from devicepark.store.store import Transaction
 
 MAX_FILES = 64  # closed event files kept apart before they are summed into one
-_SQL = {"string": "VARCHAR", "date32[day]": "DATE", "int64": "BIGINT"}
 
 
 def refresh_daily(tx: Transaction, con: Any) -> str:
@@ -59,8 +58,10 @@ def _bind(backend: Any, name: str, files: list[str]) -> Table:
     return backend.read_parquet(files)
 
 
-def _closed(files: list[str], open_files: list[str]) -> list[str]:
-    return [f for f in files if f not in open_files]
+def _without(files: list[str], drop: list[str]) -> list[str]:
+    """``files`` less those in ``drop``, in order (a table's closed files: less its open part)."""
+    dropped = set(drop)
+    return [f for f in files if f not in dropped]
 
 
 def _can_update(tx: Transaction) -> bool:
@@ -73,19 +74,17 @@ def _can_update(tx: Transaction) -> bool:
     if not old_open or not new_open:
         return False
     # Appended to: every closed file of the base is still there (no late data, no merge).
-    return set(_closed(base.files("tenures"), old_open)) <= set(tx.files("tenures"))
+    return set(_without(base.files("tenures"), old_open)) <= set(tx.files("tenures"))
 
 
 def _write(tx: Transaction, con: Any, backend: Any, expr: Table) -> Any:
-    """COPY the events expression into a new file of the table, each column cast to its type
-    (DuckDB computes some dates as timestamps and sums as 128-bit integers where Ibis types
-    them as dates and int64, and Ibis drops a cast to the type it already sees)."""
+    """COPY the events expression into a new file of the table, each column cast to its store
+    type (``store.duck.typed_columns``)."""
     path = tx.new_path("daily")
     view = f"devicepark_daily_{tx.txid.replace('-', '_')}"
     backend.create_view(view, expr, overwrite=True)
-    cols = ", ".join(f'CAST("{f.name}" AS {_SQL[str(f.type)]}) AS "{f.name}"' for f in DAILY)
     try:
-        copy = f"COPY (SELECT {cols} FROM {view}) TO {lit(path)}"
+        copy = f"COPY (SELECT {typed_columns(DAILY)} FROM {view}) TO {lit(path)}"
         execute(con, f"{copy} (FORMAT parquet, COMPRESSION zstd)")
     finally:
         execute(con, f"DROP VIEW IF EXISTS {view}")
@@ -98,7 +97,7 @@ def _rebuild(tx: Transaction, con: Any, backend: Any) -> None:
     files, open_files = tx.files("tenures"), tx.part_files("tenures", OPEN)
     tenures = _bind(backend, "tenures", files)
     if open_files:
-        closed = _bind(backend, "tenures", _closed(files, open_files))
+        closed = _bind(backend, "tenures", _without(files, open_files))
         opened = _bind(backend, "tenures", open_files)
         rest = combine([(run_events(closed, lines, catalog, following=tenures), 1),
                         (total_events(lines), 1)])  # fmt: skip
@@ -118,8 +117,8 @@ def _update(tx: Transaction, con: Any, backend: Any) -> None:
     catalog = _bind(backend, "catalog", tx.files("catalog"))
     new_lines = _bind(backend, "lines", tx.files("lines"))
     old_open, new_open = base.part_files("tenures", OPEN), tx.part_files("tenures", OPEN)
-    old_closed = _closed(base.files("tenures"), old_open)
-    added = [f for f in _closed(tx.files("tenures"), new_open) if f not in set(old_closed)]
+    old_closed = _without(base.files("tenures"), old_open)
+    added = _without(_without(tx.files("tenures"), new_open), old_closed)
     opened = _bind(backend, "tenures", new_open)
     parts: list[tuple[Table, int]] = []
     if added:  # the runs this transaction closed; each may be followed by one in the open part
@@ -141,7 +140,7 @@ def _update(tx: Transaction, con: Any, backend: Any) -> None:
             (run_events(runs, before, catalog, following=nexts), -1),
             (total_events(before), -1),
         ]
-    kept = _closed(base.files("daily"), base.part_files("daily", OPEN))
+    kept = _without(base.files("daily"), base.part_files("daily", OPEN))
     add = [_write(tx, con, backend, combine(parts))] if parts else []
     if len(kept) + len(add) > MAX_FILES:  # sum the closed event files into one
         every = _bind(backend, "daily", kept)

@@ -42,7 +42,6 @@ from devicepark.tenure import run_intervals
 DAILY_LOOKBACK = 30  # the lookback the aggregate is built at (the default of every question)
 DAILY_CATALOG_KEYS = ("vendor", "brand", "device_type")
 DAILY_KEYS = (*DAILY_CATALOG_KEYS, *LINE_KEYS)
-KINDS = ("group", "total")
 COLUMNS = ["kind", "day", *DAILY_KEYS, "delta", "kdelta"]
 
 

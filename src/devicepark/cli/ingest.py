@@ -84,20 +84,15 @@ def ingest(
     steps across files (duplicates, merge, orphans, tenures) run on the cluster; the store must
     be a path the driver and the executors share (not an object store).
     """
-    import os
-
     from devicepark.answers.daily import refresh_daily
     from devicepark.ingest.pseudonym import load_key
     from devicepark.store import Store, StoreConfig
+    from devicepark.store.engine import engine_name
 
     key = load_key(key_file)
     if not (lines or observations or tac):
         raise typer.BadParameter("give at least one of --lines, --observations, --tac")
-    which = (engine.engine or os.environ.get("DEVICEPARK_ENGINE") or "duckdb").strip().lower()
-    if which not in ("duckdb", "spark"):
-        from devicepark.errors import ConfigError
-
-        raise ConfigError(f"unknown engine {which!r}; choose one of: duckdb, spark")
+    which = engine_name(engine.engine)
     if which == "spark":
         from devicepark.ingest.spark import check_store_location
 

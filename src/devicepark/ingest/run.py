@@ -17,7 +17,7 @@ The steps live one module each: ``staging`` (validation and pseudonyms, block by
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,17 +38,14 @@ from devicepark.ingest.staging import (
     Progress,
 )
 from devicepark.reasons import Reason
-from devicepark.store.store import Store, Transaction
+from devicepark.store.store import Derive, Store, Transaction
 from devicepark.store.upgrade import upgrade
 
-__all__ = ["Derive", "FileReport", "IngestReport", "ingest"]
+__all__ = ["FileReport", "IngestReport", "ingest"]
 
-# A hook run inside the ingest's transaction after the refold, on the ingest's DuckDB connection:
-# it brings tables derived from lines, catalog and tenures up to date (the faces pass
-# ``devicepark.answers.daily.refresh_daily``, the daily aggregate: a later stage, so it is passed
-# in). Without it a derived table the ingest's changes invalidate is dropped (``store.DERIVED``)
-# and queries fold the tenures exactly.
-Derive = Callable[[Transaction, duckdb.DuckDBPyConnection], object]
+# ``derive`` (``store.Derive``) runs inside the ingest's transaction after the refold, on the
+# ingest's DuckDB connection; without it a derived table the ingest's changes invalidate is
+# dropped (``store.DERIVED``) and queries fold the tenures exactly.
 
 
 @dataclass

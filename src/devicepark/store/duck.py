@@ -1,5 +1,6 @@
-"""DuckDB SQL text for the writers (ingest, the tenures' refold, the store's layout and upgrade):
-string literals, and statements whose results are always drained.
+"""DuckDB SQL text for the writers (ingest, the tenures' refold, the store's layout and upgrade,
+the daily aggregate): string literals, typed select lists, and statements whose results are
+always drained.
 
 DuckDB 2 refuses other work on a connection (``register``...) while a result is still open, so
 every writer sends its statements through ``execute`` or ``scalar``, which fetch all of it.
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 
 def lit(value: str | Path) -> str:
@@ -33,3 +35,22 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
     """The first column of the first row (None without rows); the result is drained."""
     rows = execute(con, sql)
     return rows[0][0] if rows else None
+
+
+# DuckDB's name of each Arrow type the store's schemas use (timestamps are UTC instants).
+_DUCK_TYPES = {"string": "VARCHAR", "int64": "BIGINT", "date32[day]": "DATE"}
+
+
+def typed_columns(schema: pa.Schema) -> str:
+    """A select list casting every column of ``schema`` to its exact store type, in order.
+
+    A writer's COPY needs it: DuckDB computes running sums as 128-bit integers (Parquet would
+    get a DOUBLE) and some dates as timestamps, and Ibis drops a cast it believes is a no-op.
+
+    >>> typed_columns(pa.schema([("day", pa.date32()), ("n", pa.int64())]))
+    'CAST("day" AS DATE) AS "day", CAST("n" AS BIGINT) AS "n"'
+    """
+    return ", ".join(
+        f'CAST("{f.name}" AS {_DUCK_TYPES.get(str(f.type), "TIMESTAMPTZ")}) AS "{f.name}"'
+        for f in schema
+    )

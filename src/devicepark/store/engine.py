@@ -66,14 +66,21 @@ def connect(
     ...
     devicepark.errors.ConfigError: unknown engine 'oracle'; choose one of: duckdb, spark
     """
-    engine = (engine or os.environ.get("DEVICEPARK_ENGINE") or "duckdb").strip().lower()
+    engine = engine_name(engine)
     if engine == "duckdb":
         con = ibis.duckdb.connect(**_duckdb_config(memory_limit, threads))
         con.raw_sql(QUIET).fetchall()  # drained: DuckDB 2 keeps open results
         return con
-    if engine == "spark":
-        return _spark(spark_master, spark_conf or {}, memory_limit)
-    raise ConfigError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+    return _spark(spark_master, spark_conf or {}, memory_limit)
+
+
+def engine_name(engine: str | None = None) -> str:
+    """The engine asked for: ``engine``, else ``DEVICEPARK_ENGINE``, else ``duckdb``; one of
+    ``ENGINES``, or a ConfigError naming them."""
+    name = (engine or os.environ.get("DEVICEPARK_ENGINE") or "duckdb").strip().lower()
+    if name not in ENGINES:
+        raise ConfigError(f"unknown engine {name!r}; choose one of: {', '.join(ENGINES)}")
+    return name
 
 
 def is_duckdb(con: ibis.BaseBackend) -> bool:

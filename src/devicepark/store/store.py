@@ -38,9 +38,10 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -54,6 +55,9 @@ MANIFEST = "manifest.json"
 # {derived table: the tables it is computed from}: a change to a source drops the derived table
 # in the same transaction unless the writer writes it again (the daily aggregate, base/daily.py).
 DERIVED: dict[str, tuple[str, ...]] = {"daily": ("lines", "catalog", "tenures")}
+# A writer's hook that brings the derived tables of a transaction up to date on a DuckDB
+# connection (``answers.daily.refresh_daily``: a later stage, so ingest and upgrade take it in).
+Derive = Callable[["Transaction", Any], object]
 KEY_CHECK = b"devicepark/key-fingerprint/v1"
 ROTATE_HINT = (
     "use the key this store was built with; to change keys, build a new store from the raw "

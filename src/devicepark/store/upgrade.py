@@ -11,11 +11,10 @@ after. ``devicepark store upgrade`` (which also builds the derived tables in tha
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from devicepark.store.duck import paths_sql
 from devicepark.store.layout import COLUMNS, write_tenures
-from devicepark.store.store import FORMAT, Store, Transaction
+from devicepark.store.store import FORMAT, Derive, Store, Transaction
 
 
 def _tenures_in_two_parts(tx: Transaction) -> None:
@@ -47,7 +46,7 @@ UPGRADES: dict[str, tuple[str, Callable[[Transaction], None]]] = {
 }
 
 
-def upgrade(store: Store, derive: Callable[[Transaction, Any], object] | None = None) -> str | None:
+def upgrade(store: Store, derive: Derive | None = None) -> str | None:
     """Bring ``store`` to ``FORMAT`` in one commit; return the format it had before, or None if
     it was already current (nothing is written then). ``store`` follows the new version.
     ``derive(tx, con)`` (the daily aggregate's ``refresh_daily``, a later stage) builds the

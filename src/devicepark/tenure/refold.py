@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from devicepark.store.duck import execute, lit, paths_sql, scalar
+from devicepark.store.duck import execute, lit, paths_sql, scalar, typed_columns
 from devicepark.store.layout import OPEN, write_tenures
 from devicepark.store.schema import TENURES
 from devicepark.store.store import Transaction
@@ -82,13 +82,7 @@ def refold(tx: Transaction, con: duckdb.DuckDBPyConnection, new_obs: list[Path])
     """
     gap = tx.config.tenure_gap_days
 
-    # Exact store types, spelled out: Ibis drops casts it believes are no-ops, while DuckDB's
-    # running SUM is a HUGEINT (which Parquet would get as a DOUBLE).
-    duck_types = {"string": "VARCHAR", "int64": "BIGINT", "date32[day]": "DATE"}
-    typed = ", ".join(
-        f"CAST({f.name} AS {duck_types.get(str(f.type), 'TIMESTAMPTZ')}) AS {f.name}"
-        for f in TENURES
-    )
+    typed = typed_columns(TENURES)  # exact store types (DuckDB's running SUM is a HUGEINT)
 
     def fold_sql(table: str) -> str:
         return f"SELECT {typed} FROM ({fold_duckdb(table, gap)})"
