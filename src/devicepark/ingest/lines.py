@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 
 from devicepark.ingest.readers import InputFile
 from devicepark.ingest.reconcile import FileReport, Quarantine, finish, start
-from devicepark.ingest.staging import LINE_COLUMNS, Progress, id_parts, lines_sql, stage_rows
+from devicepark.ingest.staging import Progress, stage_file
 from devicepark.reasons import Reason
 from devicepark.store.duck import execute, lit, paths_sql, scalar
 from devicepark.store.schema import LINES
@@ -35,13 +35,11 @@ def ingest_lines(
     rep, sha, seq = start(tx, info, "lines")
     if seq is None:
         return rep
-    cc = tx.config.country_code
-    sql = lines_sql(key, cc)
     stage = tx.staging / f"lines-stage-{seq}.parquet"
     quarantine = Quarantine(tx, seq, "lines", rep.file)
-    staged = stage_rows(
-        con, info, LINE_COLUMNS, sql, stage, rep, quarantine, rate, progress,
-        lambda t: id_parts(t, cc, customer=True),
+    staged = stage_file(
+        con, "lines", info, stage, rep, quarantine, rate, progress,
+        key=key, cc=tx.config.country_code,
     )  # fmt: skip
     if not staged:
         finish(tx, con, rep, sha, quarantine, rate)

@@ -14,16 +14,7 @@ import duckdb
 
 from devicepark.ingest.readers import InputFile
 from devicepark.ingest.reconcile import FileReport, Quarantine, finish, start
-from devicepark.ingest.staging import (
-    OBS_COLUMNS,
-    OBS_PSEUDONYMS,
-    Progress,
-    PseudonymCache,
-    id_parts,
-    imei_parts,
-    observations_sql,
-    stage_rows,
-)
+from devicepark.ingest.staging import Progress, stage_file
 from devicepark.store.duck import execute, lit, paths_sql, scalar
 from devicepark.store.schema import OBSERVATIONS
 from devicepark.store.store import Transaction
@@ -42,13 +33,11 @@ def ingest_observations(
     rep, sha, seq = start(tx, info, "observations")
     if seq is None:
         return rep, None
-    cc = tx.config.country_code
-    sql = observations_sql(key, cc, tx.config.timezone, now, raw_ids=True)
     stage = tx.staging / f"obs-stage-{seq}.parquet"
     quarantine = Quarantine(tx, seq, "observations", rep.file)
-    any_staged = stage_rows(
-        con, info, OBS_COLUMNS, sql, stage, rep, quarantine, rate, progress,
-        lambda t: imei_parts(id_parts(t, cc)), pseudonyms=PseudonymCache(key, OBS_PSEUDONYMS),
+    any_staged = stage_file(
+        con, "observations", info, stage, rep, quarantine, rate, progress,
+        key=key, cc=tx.config.country_code, tz=tx.config.timezone, now=now,
     )  # fmt: skip
     if not any_staged:
         finish(tx, con, rep, sha, quarantine, rate)

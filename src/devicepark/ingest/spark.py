@@ -40,25 +40,19 @@ from devicepark.errors import ConfigError, DeviceparkError, InputError, StoreErr
 from devicepark.ingest.pseudonym import check_key_strength
 from devicepark.ingest.readers import InputFile, open_input
 from devicepark.ingest.reconcile import FileReport, Quarantine, check_reject_rate, finish, start
-from devicepark.ingest.run import Derive, IngestReport, _engine_fault, _ingest_catalogs
+from devicepark.ingest.run import IngestReport, _engine_fault, _ingest_catalogs
 from devicepark.ingest.staging import (
     LINE_COLUMNS,
     LINE_REQUIRED,
     OBS_COLUMNS,
-    OBS_PSEUDONYMS,
     OBS_REQUIRED,
     Progress,
-    PseudonymCache,
-    id_parts,
-    imei_parts,
-    lines_sql,
-    observations_sql,
-    stage_rows,
+    stage_file,
 )
 from devicepark.reasons import Reason
 from devicepark.store.layout import OPEN
 from devicepark.store.schema import LINES, OBSERVATIONS, QUARANTINE, TENURES
-from devicepark.store.store import Store
+from devicepark.store.store import Derive, Store
 from devicepark.store.upgrade import upgrade
 
 __all__ = ["OBJECT_STORES", "check_store_location", "ingest_spark"]
@@ -189,20 +183,11 @@ def _stage_file(
     rep = FileReport(file=job.name, kind=job.kind, layout=job.info.fmt, ingest_seq=job.seq)
     quarantine = Quarantine(_TaskFiles(prefix), job.seq, job.kind, job.name)  # type: ignore[arg-type]
     stage = Path(f"{prefix}-stage.parquet")
-    # exactly as ingest.lines and ingest.observations call the staging
-    pseudonyms = None
-    if job.kind == "lines":
-        sql, columns = lines_sql(key, cc), LINE_COLUMNS
-        prepare: Any = lambda t: id_parts(t, cc, customer=True)  # noqa: E731
-    else:
-        sql, columns = observations_sql(key, cc, tz, now, raw_ids=True), OBS_COLUMNS
-        prepare = lambda t: imei_parts(id_parts(t, cc))  # noqa: E731
-        pseudonyms = PseudonymCache(key, OBS_PSEUDONYMS)
     con = duckdb_connection(threads=threads)
-    try:
-        staged = stage_rows(
-            con, job.info, columns, sql, stage, rep, quarantine, rate, lambda *a, **k: None,
-            prepare, pseudonyms=pseudonyms,
+    try:  # the DuckDB ingest's own staging of a file
+        staged = stage_file(
+            con, job.kind, job.info, stage, rep, quarantine, rate, lambda *a, **k: None,
+            key=key, cc=cc, tz=tz, now=now,
         )  # fmt: skip
         q = quarantine.close(con)
     except InputError as exc:

@@ -413,3 +413,36 @@ def stage_rows(
         if pseudonyms is not None:
             pseudonyms.close(con)
     return writer is not None and stage.exists()
+
+
+def stage_file(
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    info: InputFile,
+    stage: Path,
+    rep: FileReport,
+    quarantine: Quarantine,
+    rate: float,
+    progress: Progress,
+    *,
+    key: bytes,
+    cc: str,
+    tz: str = "UTC",
+    now: dt.datetime | None = None,
+) -> bool:
+    """Stage one ``lines`` or ``observations`` file (``kind``) with its kind's validation SQL,
+    Arrow preparation and, for observations, the per-file pseudonym cache; ``tz`` and ``now``
+    are the store's time zone and the ingest's instant (observations only). The one setup of
+    ``stage_rows`` for the DuckDB ingest and the Spark ingest's tasks; returns ``stage_rows``'."""
+    if kind == "lines":
+        return stage_rows(
+            con, info, LINE_COLUMNS, lines_sql(key, cc), stage, rep, quarantine, rate, progress,
+            lambda t: id_parts(t, cc, customer=True),
+        )  # fmt: skip
+    if now is None:
+        raise ValueError("staging observations needs the ingest's instant (now)")
+    return stage_rows(
+        con, info, OBS_COLUMNS, observations_sql(key, cc, tz, now, raw_ids=True), stage, rep,
+        quarantine, rate, progress, lambda t: imei_parts(id_parts(t, cc)),
+        pseudonyms=PseudonymCache(key, OBS_PSEUDONYMS),
+    )  # fmt: skip
