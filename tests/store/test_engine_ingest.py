@@ -32,3 +32,15 @@ def test_default_is_two_gib_or_a_quarter_of_the_ram():
 def test_an_explicit_limit_wins():
     con = duckdb_connection("300MB")
     assert 250e6 <= _bytes(_setting(con, "memory_limit")) <= 300e6
+
+
+def test_the_default_follows_the_ram(monkeypatch):
+    """A quarter of the RAM, between DuckDB's 128 MB floor and 2 GiB (worked out by hand)."""
+    import os
+
+    for ram_mib, want in ((64 * 1024, "2048MB"), (4 * 1024, "1024MB"), (256, "128MB")):
+        pages = ram_mib * 2**20 // 4096
+        monkeypatch.setattr(
+            os, "sysconf", lambda name, p=pages: 4096 if name == "SC_PAGE_SIZE" else p
+        )
+        assert ingest_memory_limit() == want, ram_mib
