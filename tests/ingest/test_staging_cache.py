@@ -1,6 +1,7 @@
 """Staging through the pseudonym cache (each distinct line and handset hashed once per file, not
-once per block) stages exactly what the per-block SQL stages: the same rows, pseudonyms and
-rejections, whatever the slicing and however often the cache starts afresh."""
+once per slice) stages exactly what hashing each slice on its own stages: the same rows,
+pseudonyms and rejections, whatever the slicing, however often the cache starts afresh, and
+whether it stays on or turns itself off; the pseudonyms are the reference HMAC's."""
 
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ import pyarrow.parquet as pq
 import pytest
 
 from devicepark.ingest import staging
+from devicepark.ingest.pseudonym import pseudonym
 from devicepark.ingest.readers import open_input
 from devicepark.ingest.reconcile import FileReport, Quarantine
 from devicepark.store.engine import duckdb_connection
 
 KEY = bytes.fromhex("3c9e1f7a20d4b68e5f0a7c3d91e2b84f" * 2)
 NOW = dt.datetime(2022, 7, 1, tzinfo=dt.UTC)
+OBS = staging.OBS_PSEUDONYMS
 
 
 class _Files:
@@ -64,13 +67,13 @@ def _export(path: Path, seed: int, rows: int) -> None:
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
 
 
-def _stage(tmp: Path, src: Path, cache: staging.PseudonymCache | None) -> tuple[pa.Table, pa.Table]:
+def _stage(tmp: Path, src: Path, cache: staging.PseudonymCache) -> tuple[pa.Table, pa.Table]:
     info = open_input(src, staging.OBS_REQUIRED, "observations", staging.OBS_COLUMNS)
     rep = FileReport(file=str(src), kind="observations")
     quarantine = Quarantine(_Files(tmp), 1, "observations", str(src))  # type: ignore[arg-type]
     stage = tmp / "stage.parquet"
     con = duckdb_connection()
-    sql = staging.observations_sql(KEY, "33", "Europe/Paris", NOW, raw_ids=cache is not None)
+    sql = staging.observations_sql("33", "Europe/Paris", NOW)
     staging.stage_rows(
         con, info, staging.OBS_COLUMNS, sql, stage, rep, quarantine, 1.0, lambda *a, **k: None,
         lambda t: staging.imei_parts(staging.id_parts(t, "33")), pseudonyms=cache,
@@ -80,25 +83,72 @@ def _stage(tmp: Path, src: Path, cache: staging.PseudonymCache | None) -> tuple[
     return pq.read_table(stage).sort_by("line_no"), rejected
 
 
+def _reference(src: Path) -> tuple[set[str], set[str]]:
+    """The pseudonyms of the export's well-formed lines and IMEIs, by the reference HMAC."""
+    rows = [r.split(",") for r in src.read_text(encoding="utf-8").splitlines()[1:]]
+    lines = {"+33612345678" if r[0] == "06 12 34 56 78" else r[0] for r in rows if r[0]}
+    imeis = [r[1].replace("-", "") for r in rows]  # "35-209900-176148-1" is spelt with dashes
+    handsets = {v[:14] for v in imeis if v.isdigit() and len(v) == 15}
+    return (
+        {pseudonym(KEY, "line", v) for v in lines},
+        {pseudonym(KEY, "handset", v) for v in handsets},
+    )
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 @pytest.mark.parametrize("max_rows", [staging.CACHE_ROWS, 5])
 def test_cached_pseudonyms_stage_the_same_rows(tmp_path, monkeypatch, seed, max_rows) -> None:
     monkeypatch.setattr(staging, "SLICE_ROWS", 97)  # many slices: the cache is reused and reset
+    monkeypatch.setattr(staging, "MIN_REPEATS", 0.0)  # never off: the cache is what is tested
     src = tmp_path / "obs.csv"
     _export(src, seed, 1500)
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    plain = _stage(tmp_path / "a", src, None)
-    cache = staging.PseudonymCache(KEY, staging.OBS_PSEUDONYMS, max_rows=max_rows)
+    plain = _stage(tmp_path / "a", src, staging.PseudonymCache(KEY, OBS, caching=False))
+    cache = staging.PseudonymCache(KEY, OBS, max_rows=max_rows)
     cached = _stage(tmp_path / "b", src, cache)
+    assert cache.caching
     assert plain[0].num_rows > 1000 and plain[1].num_rows > 100
     assert cached[0].equals(plain[0])
     assert cached[1].equals(plain[1])
+    lines, handsets = _reference(src)
+    assert set(plain[0]["line"].to_pylist()) <= lines
+    assert set(plain[0]["handset"].to_pylist()) <= handsets
+    assert len(set(plain[0]["line"].to_pylist())) >= 40
+
+
+def test_a_snapshot_turns_the_cache_off_and_stages_the_same_rows(tmp_path, monkeypatch) -> None:
+    """A nightly snapshot sights each line once: from its second slice on the cache knows none of
+    the values, so it turns itself off; a bulk export that repeats its lines keeps it on."""
+    monkeypatch.setattr(staging, "SLICE_ROWS", 97)
+    night = tmp_path / "night.csv"
+    rows = [
+        f"+3361{i:07d},{_luhn(f'35{i:012d}')},2022-07-01T0{i % 6}:00:00+02:00" for i in range(600)
+    ]
+    night.write_text("line_id,imei,observed_at\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    bulk = tmp_path / "bulk.csv"
+    _export(bulk, 3, 1500)
+    for src in (night, bulk):
+        (tmp_path / src.stem / "a").mkdir(parents=True)
+        (tmp_path / src.stem / "b").mkdir()
+        direct = staging.PseudonymCache(KEY, OBS, caching=False)
+        plain = _stage(tmp_path / src.stem / "a", src, direct)
+        cache = staging.PseudonymCache(KEY, OBS)
+        staged = _stage(tmp_path / src.stem / "b", src, cache)
+        assert cache.caching == (src is bulk)
+        assert staged[0].equals(plain[0]) and staged[1].equals(plain[1])
+    assert staged[0].num_rows > 1000  # the bulk export's
+    assert plain[0].num_rows == 600 or src is bulk
+    lines, handsets = _reference(night)
+    staged_night = pq.read_table(tmp_path / "night" / "b" / "stage.parquet")
+    assert staged_night.num_rows == 600
+    assert set(staged_night["line"].to_pylist()) == lines
+    assert set(staged_night["handset"].to_pylist()) == handsets
 
 
 def test_the_cache_leaves_no_table_behind(tmp_path) -> None:
     con = duckdb_connection()
-    cache = staging.PseudonymCache(KEY, staging.OBS_PSEUDONYMS)
+    cache = staging.PseudonymCache(KEY, OBS)
     cache.open(con)
     cache.close(con)
     assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchall() == [(0,)]
@@ -131,14 +181,12 @@ def test_local_date_is_the_date_of_the_instant_in_the_zone(tmp_path, tz, day) ->
     info = open_input(src, staging.OBS_REQUIRED, "observations", staging.OBS_COLUMNS)
     rep = FileReport(file=str(src), kind="observations")
     quarantine = Quarantine(_Files(tmp_path), 1, "observations", str(src))  # type: ignore[arg-type]
-    sql = staging.observations_sql(
-        KEY, "33", tz, dt.datetime(2030, 1, 1, tzinfo=dt.UTC), raw_ids=True
-    )
+    sql = staging.observations_sql("33", tz, dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
     staging.stage_rows(
         duckdb_connection(), info, staging.OBS_COLUMNS, sql, tmp_path / "s.parquet", rep,
         quarantine, 1.0, lambda *a, **k: None,
         lambda t: staging.imei_parts(staging.id_parts(t, "33")),
-        pseudonyms=staging.PseudonymCache(KEY, staging.OBS_PSEUDONYMS),
+        pseudonyms=staging.PseudonymCache(KEY, OBS),
     )  # fmt: skip
     staged = pq.read_table(tmp_path / "s.parquet").to_pylist()
     assert len(staged) >= 36  # at most the nonexistent local times are rejected

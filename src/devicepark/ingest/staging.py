@@ -49,7 +49,7 @@ LINE_COLUMNS = [
 LINE_REQUIRED = ("line_id", "operator_brand", "activated_on")
 OBS_COLUMNS = ["line_id", "imei", "observed_at"]
 OBS_REQUIRED = ("line_id", "imei", "observed_at")
-# The pseudonymised columns of ``observations_sql(..., raw_ids=True)``, for a ``PseudonymCache``.
+# The pseudonymised columns of ``observations_sql``, for a ``PseudonymCache``.
 OBS_PSEUDONYMS = (("line", "line"), ("handset", "handset"))
 FUTURE_TOLERANCE = dt.timedelta(days=1)
 SLICE_ROWS = 1 << 18  # rows per SQL query: bounds memory when a block holds millions of tiny rows
@@ -123,16 +123,13 @@ FROM v
 """
 
 
-def observations_sql(
-    key: bytes, cc: str, tz: str, now: dt.datetime, *, raw_ids: bool = False
-) -> str:
-    """Validation, instants and pseudonyms of a block of observations (the view ``batch``, with
-    the IMEI already parsed by ``imei_parts`` and the line id's ``id_parts``).
+def observations_sql(cc: str, tz: str, now: dt.datetime) -> str:
+    """Validation and instants of a block of observations (the view ``batch``, with the IMEI
+    already parsed by ``imei_parts`` and the line id's ``id_parts``).
 
-    ``raw_ids``: the columns ``line`` and ``handset`` hold the canonical line id and the IMEI's
-    body instead of their pseudonyms (null on a rejected row), for ``stage_rows`` to pseudonymise
-    through a ``PseudonymCache`` (``OBS_PSEUDONYMS``): once per distinct value of the file, not
-    of the block. The result never leaves the engine in that form.
+    The columns ``line`` and ``handset`` hold the canonical line id and the IMEI's body (null on
+    a rejected row): ``stage_rows`` pseudonymises them through a ``PseudonymCache``
+    (``OBS_PSEUDONYMS``), so the raw values never leave the engine.
     """
     canon = canonical_from_parts_sql("line_id", "lid_phone", cc)
     # UTC offsets up to +-14:59 (real ones span -12:00..+14:00); years 1000-9999.
@@ -141,22 +138,6 @@ def observations_sql(
         r"([Zz]|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?"
     )
     limit = (now + FUTURE_TOLERANCE).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
-    if raw_ids:
-        pseudonyms, joins = "", ""
-        line = "CASE WHEN problem IS NULL THEN canon END"
-        handset = "CASE WHEN problem IS NULL THEN body END"
-    else:
-        pseudonyms = f""", lp AS (  -- one HMAC per distinct line and handset of the block
-  SELECT canon, {hmac_sql(key, "line", "canon")} AS line
-  FROM (SELECT DISTINCT canon FROM z WHERE problem IS NULL)
-), hp AS (
-  SELECT body, {hmac_sql(key, "handset", "body")} AS handset
-  FROM (SELECT DISTINCT body FROM z WHERE problem IS NULL)
-)"""
-        joins = """
-LEFT JOIN lp ON z.problem IS NULL AND z.canon = lp.canon
-LEFT JOIN hp ON z.problem IS NULL AND z.body = hp.body"""
-        line, handset = "lp.line", "hp.handset"
     return f"""
 WITH t AS (
   SELECT line_no, trim(line_id) AS line_id, trim(observed_at) AS s, valid, reason, kind, tac, body,
@@ -184,7 +165,7 @@ WITH t AS (
       ELSE guess
     END AS instant
   FROM x
-), z AS {"" if raw_ids else "MATERIALIZED "}(
+), z AS (
   SELECT *, coalesce(lib_canon, {canon}) AS canon,
     CASE
       WHEN line_id = '' THEN {_problem(Reason.MISSING_VALUE, "line_id")}
@@ -198,44 +179,58 @@ WITH t AS (
         THEN {_problem(Reason.FUTURE_TIMESTAMP, "observed_at")}
     END AS problem
   FROM y
-){pseudonyms}
-SELECT line_no, problem, {line} AS line, {handset} AS handset,
+)
+SELECT line_no, problem,
+  CASE WHEN problem IS NULL THEN canon END AS line,
+  CASE WHEN problem IS NULL THEN body END AS handset,
   CASE WHEN problem IS NULL THEN tac END AS tac,
   CASE WHEN problem IS NULL THEN kind END AS kind,
   instant AS observed_at,
   -- a naive time that exists is its instant's local time: its date needs no time-zone lookup
   CASE WHEN naive IS NOT NULL THEN CAST(naive AS DATE)
        ELSE CAST(timezone({lit(tz)}, instant) AS DATE) END AS local_date
-FROM z{joins}
+FROM z
 """
 
 
 # Most distinct values a pseudonym cache keeps (per kind): about 100 bytes each in DuckDB, which
 # may also spill them; past it the cache starts afresh (values are then hashed again, never wrong).
 CACHE_ROWS = 1 << 22
+# A slice whose values the cache knew fewer of than this share (the cache holding some) turns
+# the cache off for the rest of the file: a nightly snapshot sights each line once, so the
+# cache's joins and inserts would be paid for nothing. A sparse bulk export repeats a few
+# per cent of values from its second slice on, and more as the cache fills: it stays on.
+MIN_REPEATS = 0.01
 
 
-@dataclass(frozen=True)
+@dataclass
 class PseudonymCache:
-    """HMACs computed once per distinct value of a file, not once per block.
+    """HMACs computed once per distinct value of a file, not once per slice, while that pays.
 
     A bulk export sights each line and handset about 25 times, spread over the whole file (it is
-    ordered by time), so a block rarely repeats a value but the file does: the HMAC (two SHA-256
-    in SQL) was half the staging's time. ``stage_rows`` materialises each slice of ``sql`` (run
-    with raw ids: ``observations_sql(..., raw_ids=True)``) in the engine, hashes the values no
-    earlier slice had, and swaps each raw column for its pseudonym from the cache (temporary
+    ordered by time), so a slice rarely repeats a value but the file does: the HMAC (two SHA-256
+    in SQL) was half the staging's time. ``apply`` materialises each slice of the staging SQL
+    (``observations_sql``, which leaves raw ids in ``columns``) in the engine, hashes the values
+    no earlier slice had, and swaps each raw column for its pseudonym from the cache (temporary
     tables, never written to the store). ``columns`` are (column, kind) pairs: the column holds
     the canonical value and leaves holding the pseudonym of that kind.
+
+    Once a slice shows that the file does not repeat values across slices (under
+    ``MIN_REPEATS`` of its values known), the cache is dropped and each later slice hashes its
+    own distinct values in one query. Either way each row gets the same pseudonym.
     """
 
     key: bytes
     columns: tuple[tuple[str, str], ...]
     max_rows: int = CACHE_ROWS
+    caching: bool = True  # turned off for the rest of the file by a slice without repeats
 
     def _table(self, kind: str) -> str:
         return f"dp_pseudonyms_{kind}"
 
     def open(self, con: duckdb.DuckDBPyConnection) -> None:
+        if not self.caching:
+            return
         for _, kind in self.columns:
             execute(con, f"CREATE OR REPLACE TEMP TABLE {self._table(kind)} (v VARCHAR, p VARCHAR)")
 
@@ -248,14 +243,20 @@ class PseudonymCache:
 
     def apply(self, con: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
         """``sql``'s result for the registered ``batch``, its raw columns pseudonymised."""
+        if not self.caching:
+            return self._direct(con, sql)
         execute(con, f"CREATE OR REPLACE TEMP TABLE dp_slice AS {sql}")
         names = [r[0] for r in execute(con, "SELECT column_name FROM (DESCRIBE dp_slice)")]
         select = {n: f"s.{n}" for n in names}
         joins = []
+        known_values = new_values = held = 0
         for i, (column, kind) in enumerate(self.columns):
             table, known, new = self._table(kind), f"dp_known{i}", f"dp_new{i}"
-            if scalar(con, f"SELECT count(*) FROM {table}") > self.max_rows:
+            size = scalar(con, f"SELECT count(*) FROM {table}")
+            if size > self.max_rows:
                 execute(con, f"DELETE FROM {table}")
+                size = 0
+            held += size
             values = f"(SELECT DISTINCT {column} AS v FROM dp_slice WHERE {column} IS NOT NULL)"
             # Every join builds its hash table on the slice's side (at most a slice of values),
             # never on the cache, which is only scanned: the slice's values the cache knows...
@@ -271,13 +272,35 @@ class PseudonymCache:
                 f"{hmac_sql(self.key, kind, 'v')} AS p FROM {values} d ANTI JOIN {known} USING (v)",
             )
             execute(con, f"INSERT INTO {table} SELECT v, p FROM {new}")
+            known_values += scalar(con, f"SELECT count(*) FROM {known}")
+            new_values += scalar(con, f"SELECT count(*) FROM {new}")
             joins.append(
                 f"LEFT JOIN (SELECT v, p FROM {known} UNION ALL SELECT v, p FROM {new}) c{i} "
                 f"ON s.{column} = c{i}.v"
             )
             select[column] = f"c{i}.p AS {column}"
-        return con.sql(
+        out = con.sql(
             f"SELECT {', '.join(select.values())} FROM dp_slice s {' '.join(joins)}"
+        ).to_arrow_table()
+        if held and known_values < MIN_REPEATS * (known_values + new_values):
+            self.caching = False
+            self.close(con)
+        return out
+
+    def _direct(self, con: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
+        """One query: the slice's distinct values of each column hashed and joined back."""
+        ctes = [f"s AS MATERIALIZED ({sql})"]
+        joins, replace = [], []
+        for i, (column, kind) in enumerate(self.columns):
+            ctes.append(
+                f"c{i} AS (SELECT v, {hmac_sql(self.key, kind, 'v')} AS p FROM "
+                f"(SELECT DISTINCT {column} AS v FROM s WHERE {column} IS NOT NULL))"
+            )
+            joins.append(f"LEFT JOIN c{i} ON s.{column} = c{i}.v")
+            replace.append(f"c{i}.p AS {column}")
+        return con.sql(
+            f"WITH {', '.join(ctes)} SELECT s.* REPLACE ({', '.join(replace)}) "
+            f"FROM s {' '.join(joins)}"
         ).to_arrow_table()
 
 
@@ -442,7 +465,7 @@ def stage_file(
     if now is None:
         raise ValueError("staging observations needs the ingest's instant (now)")
     return stage_rows(
-        con, info, OBS_COLUMNS, observations_sql(key, cc, tz, now, raw_ids=True), stage, rep,
+        con, info, OBS_COLUMNS, observations_sql(cc, tz, now), stage, rep,
         quarantine, rate, progress, lambda t: imei_parts(id_parts(t, cc)),
         pseudonyms=PseudonymCache(key, OBS_PSEUDONYMS),
     )  # fmt: skip
