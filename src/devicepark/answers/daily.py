@@ -23,6 +23,7 @@ writing it again (``store.DERIVED`` drops it then), queries fold the tenures exa
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import ibis
@@ -45,8 +46,9 @@ def refresh_daily(tx: Transaction, con: Any) -> str:
     if tx.config.tenure_gap_days > DAILY_LOOKBACK or not tx.files("lines"):
         return "none"
     backend = ibis.duckdb.from_connection(con)
-    if _can_update(tx):
-        _update(tx, con, backend)
+    appended = _appended(tx)
+    if appended is not None:
+        _update(tx, con, backend, appended)
         return "updated"
     _rebuild(tx, con, backend)
     return "rebuilt"
@@ -64,17 +66,33 @@ def _without(files: list[str], drop: list[str]) -> list[str]:
     return [f for f in files if f not in dropped]
 
 
-def _can_update(tx: Transaction) -> bool:
+@dataclass(frozen=True)
+class _Appended:
+    """How a transaction appended to the tenures of its base: the base's closed files, the new
+    open part, and the closed files the transaction added."""
+
+    old_closed: list[str]
+    new_open: list[str]
+    added: list[str]
+
+
+def _appended(tx: Transaction) -> _Appended | None:
+    """The tenures' files, if the aggregate can be updated rather than rebuilt: the base has an
+    aggregate with its open part, the catalog is the same, both tenures have an open part and
+    every closed file of the base is still there (no late data, no merge)."""
     base = tx.base
     if not base.files("daily") or not base.part_files("daily", OPEN):
-        return False
+        return None
     if tx.files("catalog") != base.files("catalog"):
-        return False
+        return None
     old_open, new_open = base.part_files("tenures", OPEN), tx.part_files("tenures", OPEN)
     if not old_open or not new_open:
-        return False
-    # Appended to: every closed file of the base is still there (no late data, no merge).
-    return set(_without(base.files("tenures"), old_open)) <= set(tx.files("tenures"))
+        return None
+    old_closed = _without(base.files("tenures"), old_open)
+    if not set(old_closed) <= set(tx.files("tenures")):
+        return None
+    added = _without(_without(tx.files("tenures"), new_open), old_closed)
+    return _Appended(old_closed, new_open, added)
 
 
 def _write(tx: Transaction, con: Any, backend: Any, expr: Table) -> Any:
@@ -112,24 +130,21 @@ def _rebuild(tx: Transaction, con: Any, backend: Any) -> None:
     tx.rewrite("daily", [], [_write(tx, con, backend, whole)], {})
 
 
-def _update(tx: Transaction, con: Any, backend: Any) -> None:
+def _update(tx: Transaction, con: Any, backend: Any, appended: _Appended) -> None:
     base = tx.base
     catalog = _bind(backend, "catalog", tx.files("catalog"))
     new_lines = _bind(backend, "lines", tx.files("lines"))
-    old_open, new_open = base.part_files("tenures", OPEN), tx.part_files("tenures", OPEN)
-    old_closed = _without(base.files("tenures"), old_open)
-    added = _without(_without(tx.files("tenures"), new_open), old_closed)
-    opened = _bind(backend, "tenures", new_open)
+    opened = _bind(backend, "tenures", appended.new_open)
     parts: list[tuple[Table, int]] = []
-    if added:  # the runs this transaction closed; each may be followed by one in the open part
-        runs = _bind(backend, "tenures", added)
+    if appended.added:  # the runs this transaction closed; each may be followed by an open one
+        runs = _bind(backend, "tenures", appended.added)
         parts.append((run_events(runs, new_lines, catalog, following=runs.union(opened)), 1))
     if tx.files("lines") != base.files("lines"):
         old_lines = _bind(backend, "lines", base.files("lines"))
         cols = list(LINES.names[:-1])  # every attribute, not the ingest_seq
         a, b = new_lines.select(cols), old_lines.select(cols)
         moved = a.difference(b).select("line").union(b.difference(a).select("line")).distinct()
-        old_runs = _bind(backend, "tenures", old_closed)
+        old_runs = _bind(backend, "tenures", appended.old_closed)
         runs = old_runs.semi_join(moved, "line")
         nexts = _bind(backend, "tenures", base.files("tenures")).semi_join(moved, "line")
         before = old_lines.semi_join(moved, "line")
