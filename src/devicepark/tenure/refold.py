@@ -101,22 +101,29 @@ def refold(tx: Transaction, con: duckdb.DuckDBPyConnection, new_obs: list[Path])
         return _count(con, f"SELECT count(DISTINCT line) FROM {new}")
 
     old = f"read_parquet({paths_sql(old_files)})"
-    # each line's last run: the open part, or (a table some writer left without it) all runs
-    last_runs = f"read_parquet({paths_sql(open_files)})" if open_files else old
     cols = ", ".join(TENURES.names)
+    # each touched line's last run: its row of the open part (one per line), or, in a table
+    # some writer left without that part, its run of highest seq
+    stored = ("line", "handset", "first_seen", "last_seen", "first_date", "last_date")
+    if open_files:
+        last = (
+            f"SELECT {', '.join(stored)}, seq AS last_seq, observations "
+            f"FROM read_parquet({paths_sql(open_files)}) SEMI JOIN n USING (line)"
+        )
+    else:
+        last = (
+            "SELECT line, "
+            + ", ".join(f"arg_max({c}, seq) AS {c}" for c in stored[1:])
+            + ", max(seq) AS last_seq, arg_max(observations, seq) AS observations "
+            f"FROM {old} SEMI JOIN n USING (line) GROUP BY line"
+        )
     # per touched line: its earliest new sighting and its last stored run
     execute(
         con,
         f"""
 CREATE OR REPLACE TEMP TABLE dp_touched AS
 WITH n AS (SELECT line, min(observed_at) AS first_new FROM {new} GROUP BY line),
-last AS (
-  SELECT line, max(seq) AS last_seq, arg_max(handset, seq) AS handset,
-         arg_max(first_seen, seq) AS first_seen, arg_max(last_seen, seq) AS last_seen,
-         arg_max(first_date, seq) AS first_date, arg_max(last_date, seq) AS last_date,
-         arg_max(observations, seq) AS observations
-  FROM {last_runs} SEMI JOIN n USING (line) GROUP BY line
-)
+last AS ({last})
 SELECT n.line, n.first_new, last.* EXCLUDE (line),
        last.last_seq IS NOT NULL AND last.last_seen >= n.first_new AS late
 FROM n LEFT JOIN last USING (line)""",
@@ -187,7 +194,8 @@ def _drop(con: duckdb.DuckDBPyConnection) -> None:
     execute(
         con,
         "DROP VIEW IF EXISTS dp_fold_new; DROP VIEW IF EXISTS dp_fold_late; "
-        "DROP TABLE IF EXISTS dp_touched; DROP TABLE IF EXISTS dp_appended",
+        "DROP TABLE IF EXISTS dp_touched; DROP TABLE IF EXISTS dp_appended; "
+        "DROP TABLE IF EXISTS dp_newest",
     )
 
 
@@ -207,14 +215,19 @@ def _append(
     compact = len(closed_files) >= MAX_CLOSED_FILES
     closed_sql = f"SELECT {cols} FROM read_parquet({paths_sql(closed_files)})"
     also = f"UNION ALL {closed_sql}" if compact else ""
-    newest = "(SELECT line, max(seq) AS seq FROM dp_appended GROUP BY line)"
+    # each appended line's newest run, once for both files
+    execute(
+        con,
+        "CREATE OR REPLACE TEMP TABLE dp_newest AS "
+        "SELECT line, max(seq) AS seq FROM dp_appended GROUP BY line",
+    )
     closed, open_ = tx.new_path("tenures"), tx.new_path("tenures")
     n_closed = _count(
         con,
         f"""COPY (SELECT {typed} FROM (
-  SELECT {cols} FROM dp_appended ANTI JOIN {newest} l USING (line, seq)
+  SELECT {cols} FROM dp_appended ANTI JOIN dp_newest l USING (line, seq)
   UNION ALL
-  SELECT {cols} FROM {stored} SEMI JOIN (SELECT DISTINCT line FROM dp_appended) a USING (line)
+  SELECT {cols} FROM {stored} SEMI JOIN dp_newest a USING (line)
   ANTI JOIN (SELECT line, seq FROM dp_appended WHERE continues) c USING (line, seq)
   {also}
 )) TO {lit(closed)} (FORMAT parquet, COMPRESSION zstd)""",
@@ -222,9 +235,9 @@ def _append(
     _count(
         con,
         f"""COPY (SELECT {typed} FROM (
-  SELECT {cols} FROM {stored} ANTI JOIN (SELECT DISTINCT line FROM dp_appended) a USING (line)
+  SELECT {cols} FROM {stored} ANTI JOIN dp_newest a USING (line)
   UNION ALL
-  SELECT {cols} FROM dp_appended SEMI JOIN {newest} l USING (line, seq)
+  SELECT {cols} FROM dp_appended SEMI JOIN dp_newest l USING (line, seq)
 )) TO {lit(open_)} (FORMAT parquet, COMPRESSION zstd)""",
     )
     if not n_closed:
