@@ -51,6 +51,8 @@ OBS_COLUMNS = ["line_id", "imei", "observed_at"]
 OBS_REQUIRED = ("line_id", "imei", "observed_at")
 # The pseudonymised columns of ``observations_sql``, for a ``PseudonymCache``.
 OBS_PSEUDONYMS = (("line", "line"), ("handset", "handset"))
+# Staged columns holding pseudonyms (32 random hex characters each).
+PSEUDONYM_COLUMNS = ("line", "customer", "handset")
 FUTURE_TOLERANCE = dt.timedelta(days=1)
 SLICE_ROWS = 1 << 18  # rows per SQL query: bounds memory when a block holds millions of tiny rows
 # A control or invisible character in an identifier (RE2: Cc, Cf, Zl, Zp).
@@ -422,7 +424,9 @@ def stage_rows(
                     cols.append(pc.list_element(parts, 1).combine_chunks())
                 good = out.filter(pc.is_null(out["problem"])).drop_columns(["problem"])
                 if writer is None:
-                    writer = pq.ParquetWriter(stage, good.schema)
+                    # pseudonyms are random: a dictionary page for them is built and given up
+                    plain = [n for n in good.schema.names if n not in PSEUDONYM_COLUMNS]
+                    writer = pq.ParquetWriter(stage, good.schema, use_dictionary=plain)
                 writer.write_table(good)
             if nos:
                 quarantine.add(
