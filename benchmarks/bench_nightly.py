@@ -172,6 +172,7 @@ from devicepark.store import store as store_mod
 from devicepark.store.engine import duckdb_connection
 import importlib
 refold_mod = importlib.import_module("devicepark.tenure.refold")
+layout_mod = importlib.import_module("devicepark.store.layout")
 
 spent = defaultdict(float)
 
@@ -201,6 +202,8 @@ timed(obs_mod, 'scalar', 'counts (duplicates, orphans)')
 timed(obs_mod, 'finish', 'quarantine and log')
 timed(refold_mod, 'execute', refold_label)
 timed(refold_mod, 'scalar', refold_label)
+timed(layout_mod, 'execute', 'tenures: rewrite the table')
+timed(layout_mod, 'scalar', 'tenures: rewrite the table')
 timed(store_mod.Transaction, '_commit', 'commit')
 try:  # the CLI's hook: the daily aggregate is brought up to date in the night's transaction
     from devicepark.answers import daily as daily_mod

@@ -28,19 +28,26 @@ def write_tenures(con: Any, tx: Transaction, source: str, keep: list[str] | None
     execute(con, f"COPY ({source}) TO {lit(whole)} (FORMAT parquet)")
     src = f"read_parquet({lit(whole)})"
     last = f"(SELECT line, max(seq) AS seq FROM {src} GROUP BY line)"
-    closed, open_ = tx.new_path("tenures"), tx.new_path("tenures")
-    n_closed = scalar(
+    write_parts(
         con,
-        f"COPY (SELECT {COLUMNS} FROM {src} ANTI JOIN {last} l USING (line, seq)) "
-        f"TO {lit(closed)} (FORMAT parquet, COMPRESSION zstd)",
-    )
-    execute(
-        con,
-        f"COPY (SELECT {COLUMNS} FROM {src} SEMI JOIN {last} l USING (line, seq)) "
-        f"TO {lit(open_)} (FORMAT parquet, COMPRESSION zstd)",
+        tx,
+        closed=f"SELECT {COLUMNS} FROM {src} ANTI JOIN {last} l USING (line, seq)",
+        open_=f"SELECT {COLUMNS} FROM {src} SEMI JOIN {last} l USING (line, seq)",
+        keep=keep or [],
     )
     whole.unlink()
-    add = [closed, open_] if n_closed else [open_]
+
+
+def write_parts(con: Any, tx: Transaction, *, closed: str, open_: str, keep: list[str]) -> None:
+    """Write the SQL ``closed`` (runs that are not their line's last) as one new closed file
+    (none if it is empty) and ``open_`` (each line's last run) as the open part, and make the
+    table those files plus the closed files ``keep``."""
+    closed_path, open_path = tx.new_path("tenures"), tx.new_path("tenures")
+    n_closed = scalar(
+        con, f"COPY ({closed}) TO {lit(closed_path)} (FORMAT parquet, COMPRESSION zstd)"
+    )
+    execute(con, f"COPY ({open_}) TO {lit(open_path)} (FORMAT parquet, COMPRESSION zstd)")
     if not n_closed:
-        closed.unlink(missing_ok=True)
-    tx.rewrite("tenures", keep or [], add, {OPEN: [open_]})
+        closed_path.unlink(missing_ok=True)
+    add = [closed_path, open_path] if n_closed else [open_path]
+    tx.rewrite("tenures", keep, add, {OPEN: [open_path]})

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import duckdb
 
-from devicepark.store.duck import execute, lit, paths_sql, scalar, typed_columns
-from devicepark.store.layout import OPEN, write_tenures
+from devicepark.store.duck import execute, paths_sql, scalar, typed_columns
+from devicepark.store.layout import OPEN, write_parts, write_tenures
 from devicepark.store.schema import TENURES
 from devicepark.store.store import Transaction
 
@@ -231,27 +231,21 @@ def _append(
         "CREATE OR REPLACE TEMP TABLE dp_newest AS "
         "SELECT line, max(seq) AS seq FROM dp_appended GROUP BY line",
     )
-    closed, open_ = tx.new_path("tenures"), tx.new_path("tenures")
-    n_closed = _count(
+    write_parts(
         con,
-        f"""COPY (SELECT {typed} FROM (
+        tx,
+        closed=f"""SELECT {typed} FROM (
   SELECT {cols} FROM dp_appended ANTI JOIN dp_newest l USING (line, seq)
   UNION ALL
   SELECT {cols} FROM {stored} SEMI JOIN dp_newest a USING (line)
   ANTI JOIN (SELECT line, seq FROM dp_appended WHERE continues) c USING (line, seq)
   {also}
-)) TO {lit(closed)} (FORMAT parquet, COMPRESSION zstd)""",
-    )
-    _count(
-        con,
-        f"""COPY (SELECT {typed} FROM (
+)""",
+        open_=f"""SELECT {typed} FROM (
   SELECT {cols} FROM {stored} ANTI JOIN dp_newest a USING (line)
   UNION ALL
   SELECT {cols} FROM dp_appended SEMI JOIN dp_newest l USING (line, seq)
-)) TO {lit(open_)} (FORMAT parquet, COMPRESSION zstd)""",
+)""",
+        keep=[] if compact else closed_files,
     )
-    if not n_closed:
-        closed.unlink(missing_ok=True)
-    keep = [] if compact else closed_files
-    tx.rewrite("tenures", keep, [closed, open_] if n_closed else [open_], {OPEN: [open_]})
     _drop(con)
