@@ -30,6 +30,15 @@ KEY = "3c9e1f7a20d4b68e5f0a7c3d91e2b84f" * 2  # fixed, 16 distinct bytes (a key 
 AS_OF = "2022-02-03"
 
 
+def append_markdown(out: Path, text: str) -> None:
+    """Append a result section to the Markdown file ``out`` (a blank line before it, if the
+    file has text already)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    gap = "\n" if out.exists() and out.stat().st_size else ""
+    with open(out, "a", encoding="utf-8") as fh:
+        fh.write(gap + text)
+
+
 def run_step(code: str, env: dict[str, str] | None = None) -> tuple[float, float, dict]:
     """Run python code in a subprocess; return (seconds it timed itself, peak RSS in MiB, its
     JSON)."""

@@ -47,7 +47,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_core import machine  # the scripts run from benchmarks/, which is on sys.path
+# the scripts run from benchmarks/, which is on sys.path
+from bench_core import append_markdown, machine
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = str(ROOT / "src")  # measure this checkout, whatever else is installed
@@ -382,10 +383,7 @@ def main() -> None:
     md.append("")
     text = "\n".join(md)
     print(text)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    gap = "\n" if args.out.exists() and args.out.stat().st_size else ""
-    with open(args.out, "a", encoding="utf-8") as fh:
-        fh.write(gap + text)
+    append_markdown(args.out, text)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,9 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-from bench_core import machine  # the scripts run from benchmarks/, which is on sys.path
+
+# the scripts run from benchmarks/, which is on sys.path
+from bench_core import append_markdown, machine
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))  # measure this checkout, whatever else is installed
@@ -125,10 +127,7 @@ def main() -> None:
         )
     text = "\n".join(md) + "\n"
     print(text)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    gap = "\n" if args.out.exists() and args.out.stat().st_size else ""
-    with open(args.out, "a", encoding="utf-8") as fh:
-        fh.write(gap + text)
+    append_markdown(args.out, text)
 
 
 if __name__ == "__main__":
