@@ -135,30 +135,38 @@ FROM n LEFT JOIN last USING (line)""",
         f"CREATE OR REPLACE TEMP VIEW dp_fold_new AS SELECT o.* FROM {new} o "
         "SEMI JOIN (SELECT line FROM dp_touched WHERE NOT late AND n_new > 1) k USING (line)",
     )
-    # A line sighted once (a nightly snapshot's every line) folds to one run of that sighting
-    # (the new observations hold no exact repeat: the dedup dropped them): no window to sort.
-    single = (
-        f"SELECT {typed} FROM (SELECT o.line, 1 AS seq, o.handset, o.tac, "
-        "o.observed_at AS first_seen, o.observed_at AS last_seen, o.local_date AS first_date, "
-        f"o.local_date AS last_date, 1 AS observations FROM {new} o "
-        "SEMI JOIN (SELECT line FROM dp_touched WHERE NOT late AND n_new = 1) k USING (line))"
-    )
+
     # The new runs of appended lines, numbered on from the stored ones; the first continues
     # the stored last run where the fold would have (same handset, no silence over the gap).
+    def continues(handset: str, first_date: str) -> str:
+        return (
+            f"t.last_seq IS NOT NULL AND {handset} = t.handset "
+            f"AND {first_date} <= t.last_date + INTERVAL {int(gap)} DAY"
+        )
+
+    stored = (
+        "coalesce(t.last_seq, 0) AS base_seq, t.first_seen AS t_first_seen, "
+        "t.first_date AS t_first_date, t.observations AS t_observations"
+    )
     execute(
         con,
         f"""
 CREATE OR REPLACE TEMP TABLE dp_appended AS
-WITH f AS ({fold_sql("dp_fold_new")} UNION ALL {single}),
+WITH f AS ({fold_sql("dp_fold_new")}),
 m AS (  -- per line: whether its first new run continues the stored last run
-  SELECT line, t.last_seq IS NOT NULL AND f.handset = t.handset
-               AND f.first_date <= t.last_date + INTERVAL {int(gap)} DAY AS merged
+  SELECT line, {continues("f.handset", "f.first_date")} AS merged
   FROM f JOIN dp_touched t USING (line) WHERE f.seq = 1
 ),
 j AS (
-  SELECT f.*, coalesce(t.last_seq, 0) AS base_seq, t.first_seen AS t_first_seen,
-         t.first_date AS t_first_date, t.observations AS t_observations, m.merged
+  SELECT f.*, {stored}, m.merged
   FROM f JOIN dp_touched t USING (line) JOIN m USING (line)
+  UNION ALL
+  -- a line sighted once (a nightly snapshot's every line) folds to one run of that sighting
+  -- (the new observations hold no exact repeat: the dedup dropped them): no window, one join
+  SELECT o.line, 1 AS seq, o.handset, o.tac, o.observed_at AS first_seen,
+         o.observed_at AS last_seen, o.local_date AS first_date, o.local_date AS last_date,
+         1 AS observations, {stored}, {continues("o.handset", "o.local_date")} AS merged
+  FROM {new} o JOIN dp_touched t USING (line) WHERE NOT t.late AND t.n_new = 1
 )
 SELECT line,
        seq + base_seq - CASE WHEN merged THEN 1 ELSE 0 END AS seq,
