@@ -30,7 +30,7 @@ import ibis
 from ibis.expr.types import Table
 
 from devicepark.base.daily import DAILY_LOOKBACK, combine, run_events, total_events
-from devicepark.store.duck import execute, lit, typed_columns
+from devicepark.store.duck import PARQUET, execute, lit, typed_columns
 from devicepark.store.layout import OPEN
 from devicepark.store.schema import DAILY, LINES, SCHEMAS
 from devicepark.store.store import Transaction
@@ -103,7 +103,7 @@ def _write(tx: Transaction, con: Any, backend: Any, expr: Table) -> Any:
     backend.create_view(view, expr, overwrite=True)
     try:
         copy = f"COPY (SELECT {typed_columns(DAILY)} FROM {view}) TO {lit(path)}"
-        execute(con, f"{copy} (FORMAT parquet, COMPRESSION zstd)")
+        execute(con, f"{copy} ({PARQUET})")
     finally:
         execute(con, f"DROP VIEW IF EXISTS {view}")
     return path

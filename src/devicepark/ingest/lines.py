@@ -15,7 +15,7 @@ from devicepark.ingest.readers import InputFile
 from devicepark.ingest.reconcile import FileReport, Quarantine, finish, start
 from devicepark.ingest.staging import Progress, stage_file
 from devicepark.reasons import Reason
-from devicepark.store.duck import execute, lit, paths_sql, scalar
+from devicepark.store.duck import PARQUET, execute, lit, paths_sql, scalar
 from devicepark.store.schema import LINES
 from devicepark.store.store import Transaction
 
@@ -106,7 +106,7 @@ def ingest_lines(
         execute(
             con,
             f"COPY ({keep_old}SELECT {cols}, {seq}::BIGINT AS ingest_seq FROM f) "
-            f"TO {lit(out)} (FORMAT parquet, COMPRESSION zstd)",
+            f"TO {lit(out)} ({PARQUET})",
         )
         tx.replace("lines", [out])
     execute(con, "DROP TABLE IF EXISTS s; DROP TABLE IF EXISTS f; DROP TABLE IF EXISTS old")

@@ -15,7 +15,7 @@ import duckdb
 from devicepark.ingest.readers import InputFile
 from devicepark.ingest.reconcile import FileReport, Quarantine, finish, start
 from devicepark.ingest.staging import Progress, stage_file
-from devicepark.store.duck import execute, lit, paths_sql, scalar
+from devicepark.store.duck import PARQUET, execute, lit, paths_sql, scalar
 from devicepark.store.schema import OBSERVATIONS
 from devicepark.store.store import Transaction
 
@@ -64,7 +64,7 @@ def ingest_observations(
     execute(
         con,
         f"COPY (SELECT {cols}, {seq}::BIGINT AS ingest_seq FROM ({kept})) "
-        f"TO {lit(out)} (FORMAT parquet, COMPRESSION zstd)",
+        f"TO {lit(out)} ({PARQUET})",
     )
     written = f"read_parquet({lit(out)})"
     n_kept = scalar(con, f"SELECT count(*) FROM {written}")

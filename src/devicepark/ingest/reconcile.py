@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 from devicepark.errors import InputError
 from devicepark.ingest import log
 from devicepark.ingest.readers import InputFile
-from devicepark.store.duck import execute, lit
+from devicepark.store.duck import PARQUET, execute, lit
 from devicepark.store.schema import QUARANTINE
 from devicepark.store.store import Transaction
 
@@ -148,7 +148,7 @@ class Quarantine:
             execute(
                 con,
                 f"COPY (SELECT * FROM read_parquet({lit(self.path)}) ORDER BY line_no) "
-                f"TO {lit(ordered)} (FORMAT parquet, COMPRESSION zstd)",
+                f"TO {lit(ordered)} ({PARQUET})",
             )
             ordered.replace(self.path)
             self._ordered = True

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from devicepark.store.duck import execute, lit, scalar
+from devicepark.store.duck import PARQUET, execute, lit, scalar
 from devicepark.store.schema import TENURES
 from devicepark.store.store import Transaction
 
@@ -43,10 +43,8 @@ def write_parts(con: Any, tx: Transaction, *, closed: str, open_: str, keep: lis
     (none if it is empty) and ``open_`` (each line's last run) as the open part, and make the
     table those files plus the closed files ``keep``."""
     closed_path, open_path = tx.new_path("tenures"), tx.new_path("tenures")
-    n_closed = scalar(
-        con, f"COPY ({closed}) TO {lit(closed_path)} (FORMAT parquet, COMPRESSION zstd)"
-    )
-    execute(con, f"COPY ({open_}) TO {lit(open_path)} (FORMAT parquet, COMPRESSION zstd)")
+    n_closed = scalar(con, f"COPY ({closed}) TO {lit(closed_path)} ({PARQUET})")
+    execute(con, f"COPY ({open_}) TO {lit(open_path)} ({PARQUET})")
     if not n_closed:
         closed_path.unlink(missing_ok=True)
     add = [closed_path, open_path] if n_closed else [open_path]

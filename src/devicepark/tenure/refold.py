@@ -144,7 +144,7 @@ FROM n LEFT JOIN last USING (line)""",
             f"AND {first_date} <= t.last_date + INTERVAL {int(gap)} DAY"
         )
 
-    stored = (
+    last_run = (
         "coalesce(t.last_seq, 0) AS base_seq, t.first_seen AS t_first_seen, "
         "t.first_date AS t_first_date, t.observations AS t_observations"
     )
@@ -158,14 +158,14 @@ m AS (  -- per line: whether its first new run continues the stored last run
   FROM f JOIN dp_touched t USING (line) WHERE f.seq = 1
 ),
 j AS (
-  SELECT f.*, {stored}, m.merged
+  SELECT f.*, {last_run}, m.merged
   FROM f JOIN dp_touched t USING (line) JOIN m USING (line)
   UNION ALL
   -- a line sighted once (a nightly snapshot's every line) folds to one run of that sighting
   -- (the new observations hold no exact repeat: the dedup dropped them): no window, one join
   SELECT o.line, 1 AS seq, o.handset, o.tac, o.observed_at AS first_seen,
          o.observed_at AS last_seen, o.local_date AS first_date, o.local_date AS last_date,
-         1 AS observations, {stored}, {continues("o.handset", "o.local_date")} AS merged
+         1 AS observations, {last_run}, {continues("o.handset", "o.local_date")} AS merged
   FROM {new} o JOIN dp_touched t USING (line) WHERE NOT t.late AND t.n_new = 1
 )
 SELECT line,
