@@ -212,7 +212,7 @@ try:  # the CLI's hook: the daily aggregate is brought up to date in the night's
     derive = dict(derive=daily_mod.refresh_daily)
 except ImportError:  # a release without the aggregate
     derive = {{}}
-con = duckdb_connection()
+con = duckdb_connection({limit!r})
 t0 = time.perf_counter()
 rep = ingest(Store.open({store!r}), con, load_key(), observations=[{night!r}], max_reject_rate=0.05, **derive)
 t = time.perf_counter() - t0
@@ -250,6 +250,11 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/devicepark-nightly"))
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "nightly.md")
     ap.add_argument("--note", default="", help="a sentence added under the table")
+    ap.add_argument(
+        "--memory-limit",
+        default=None,
+        help="DuckDB's limit for the measured night (default: the ingest's own, 2 GiB at most)",
+    )
     ap.add_argument(
         "--build-memory-limit",
         default="12GB",
@@ -321,7 +326,11 @@ def main() -> None:
             if up["from"]:
                 upgrades[months] = up
                 print(f"copy upgraded from {up['from']} in {up['t']:.1f} s", flush=True)
-            r = run_step(NIGHT.format(store=str(copy), night=str(data / "night.csv")))
+            r = run_step(
+                NIGHT.format(
+                    store=str(copy), night=str(data / "night.csv"), limit=args.memory_limit
+                )
+            )
             r["load"] = load()
             runs[months].append(r)
             print(
@@ -336,7 +345,8 @@ def main() -> None:
         f"### Nightly snapshot, {args.lines:,} lines, {night_rows:,} sightings, {stamp}",
         "",
         f"Machine: {machine()}. Load average (1, 5, 15 min) {load0} before, {load1} after. "
-        f"History ends {args.end}; the night is {night}. Best of {args.repeat} run(s) "
+        f"History ends {args.end}; the night is {night}. DuckDB memory limit of the night: "
+        f"{args.memory_limit or 'the ingest default'}. Best of {args.repeat} run(s) "
         "(all runs in brackets); each run is its own process on a fresh copy of the store, "
         "timing its own work (imports excluded); peak RSS by os.wait4.",
         "",
