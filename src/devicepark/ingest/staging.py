@@ -201,9 +201,10 @@ CACHE_ROWS = 1 << 22
 # A slice whose values the cache knew fewer of than this share (the cache holding some) turns
 # the cache off for the rest of the file: a nightly snapshot sights each line once, so the
 # cache's joins and inserts would be paid for nothing. The 1:20 demo export (each line about 25
-# times) repeats a fifth of a slice's values from its second slice on: the cache stays on. An
-# export whose lines recur only weeks apart turns it off early; on the one measured (5 M lines,
-# 6 months) hashing per slice was also the faster of the two for its first 2 M rows.
+# times over some 100 slices) should repeat about a fifth of a slice's values from its second
+# slice on (an estimate, not a measurement): the cache stays on. An export whose lines recur only
+# weeks apart turns it off early; on the one measured (5 M lines, 6 months) hashing per slice
+# was also the faster of the two for its first 2 M rows.
 MIN_REPEATS = 0.01
 
 
