@@ -32,7 +32,7 @@ from devicepark.ingest.reconcile import (
     check_reject_rate,
 )
 from devicepark.reasons import Reason
-from devicepark.store.duck import execute, lit, scalar
+from devicepark.store.duck import lit
 
 Progress = Callable[..., None]
 
@@ -49,7 +49,7 @@ LINE_COLUMNS = [
 LINE_REQUIRED = ("line_id", "operator_brand", "activated_on")
 OBS_COLUMNS = ["line_id", "imei", "observed_at"]
 OBS_REQUIRED = ("line_id", "imei", "observed_at")
-# The pseudonymised columns of ``observations_sql``, for a ``PseudonymCache``.
+# The pseudonymised columns of ``observations_sql``, for ``Pseudonyms``.
 OBS_PSEUDONYMS = (("line", "line"), ("handset", "handset"))
 # Staged columns holding pseudonyms (32 random hex characters each).
 PSEUDONYM_COLUMNS = ("line", "customer", "handset")
@@ -130,7 +130,7 @@ def observations_sql(cc: str, tz: str, now: dt.datetime) -> str:
     already parsed by ``imei_parts`` and the line id's ``id_parts``).
 
     The columns ``line`` and ``handset`` hold the canonical line id and the IMEI's body (null on
-    a rejected row): ``stage_rows`` pseudonymises them through a ``PseudonymCache``
+    a rejected row): ``stage_rows`` pseudonymises them through ``Pseudonyms``
     (``OBS_PSEUDONYMS``), so the raw values never leave the engine.
     """
     canon = canonical_from_parts_sql("line_id", "lid_phone", cc)
@@ -195,105 +195,29 @@ FROM z
 """
 
 
-# Most distinct values a pseudonym cache keeps (per kind): about 100 bytes each in DuckDB, which
-# may also spill them; past it the cache starts afresh (values are then hashed again, never wrong).
-CACHE_ROWS = 1 << 22
-# A slice whose values the cache knew fewer of than this share (the cache holding some) turns
-# the cache off for the rest of the file: a nightly snapshot sights each line once, so the
-# cache's joins and inserts would be paid for nothing. The 1:20 demo export (each line about 25
-# times over some 100 slices) should repeat about a fifth of a slice's values from its second
-# slice on (an estimate, not a measurement): the cache stays on. An export whose lines recur only
-# weeks apart turns it off early; on the one measured (5 M lines, 6 months) hashing per slice
-# was also the faster of the two for its first 2 M rows.
-MIN_REPEATS = 0.01
+@dataclass(frozen=True)
+class Pseudonyms:
+    """Swap raw ids for their keyed pseudonyms in each slice of the staging SQL.
 
+    ``apply`` runs the slice's SQL (``observations_sql``, which leaves the canonical line id and
+    the IMEI's body in ``columns``) inside the engine, hashes each column's distinct values once
+    (``hmac_sql``) and joins the pseudonyms back, in one query: the raw values never leave
+    DuckDB. ``columns`` are (column, kind) pairs: the column holds the canonical value and
+    leaves holding the pseudonym of that kind.
 
-@dataclass
-class PseudonymCache:
-    """HMACs computed once per distinct value of a file, not once per slice, while that pays.
-
-    A bulk export sights each line and handset about 25 times, spread over the whole file (it is
-    ordered by time), so a slice rarely repeats a value but the file does: the HMAC (two SHA-256
-    in SQL) was half the staging's time. ``apply`` materialises each slice of the staging SQL
-    (``observations_sql``, which leaves raw ids in ``columns``) in the engine, hashes the values
-    no earlier slice had, and swaps each raw column for its pseudonym from the cache (temporary
-    tables, never written to the store). ``columns`` are (column, kind) pairs: the column holds
-    the canonical value and leaves holding the pseudonym of that kind.
-
-    Once a slice shows that the file does not repeat values across slices (under
-    ``MIN_REPEATS`` of its values known), the cache is dropped and each later slice hashes its
-    own distinct values in one query. Either way each row gets the same pseudonym.
+    Hashing per slice, not once per file through a cache of the file's values kept in
+    temporary tables (as earlier releases did), measured faster on every export tried: the
+    1:20 nightly snapshot, the demo's export (6.0 M sightings: 25-26 s against 30-33 s), and a
+    5 M-line 6-month export (its first 2 M rows: 6.2 s against 13.9 s). A slice's cache lookups
+    and inserts cost more than the HMACs they save (0.69 us each on two cores,
+    ``benchmarks/bench_pseudonyms.py``).
     """
 
     key: bytes
     columns: tuple[tuple[str, str], ...]
-    max_rows: int = CACHE_ROWS
-    caching: bool = True  # turned off for the rest of the file by a slice without repeats
-
-    def _table(self, kind: str) -> str:
-        return f"dp_pseudonyms_{kind}"
-
-    def open(self, con: duckdb.DuckDBPyConnection) -> None:
-        if not self.caching:
-            return
-        for _, kind in self.columns:
-            execute(con, f"CREATE OR REPLACE TEMP TABLE {self._table(kind)} (v VARCHAR, p VARCHAR)")
-
-    def close(self, con: duckdb.DuckDBPyConnection) -> None:
-        for _, kind in self.columns:
-            execute(con, f"DROP TABLE IF EXISTS {self._table(kind)}")
-        for i in range(len(self.columns)):
-            execute(con, f"DROP TABLE IF EXISTS dp_known{i}; DROP TABLE IF EXISTS dp_new{i}")
-        execute(con, "DROP TABLE IF EXISTS dp_slice")
 
     def apply(self, con: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
         """``sql``'s result for the registered ``batch``, its raw columns pseudonymised."""
-        if not self.caching:
-            return self._direct(con, sql)
-        execute(con, f"CREATE OR REPLACE TEMP TABLE dp_slice AS {sql}")
-        names = [r[0] for r in execute(con, "SELECT column_name FROM (DESCRIBE dp_slice)")]
-        select = {n: f"s.{n}" for n in names}
-        joins = []
-        known_values = new_values = held = 0
-        for i, (column, kind) in enumerate(self.columns):
-            table, known, new = self._table(kind), f"dp_known{i}", f"dp_new{i}"
-            size = scalar(con, f"SELECT count(*) FROM {table}")
-            if size > self.max_rows:
-                execute(con, f"DELETE FROM {table}")
-                size = 0
-            held += size
-            values = f"(SELECT DISTINCT {column} AS v FROM dp_slice WHERE {column} IS NOT NULL)"
-            # Every join builds its hash table on the slice's side (at most a slice of values),
-            # never on the cache, which is only scanned: the slice's values the cache knows...
-            execute(
-                con,
-                f"CREATE OR REPLACE TEMP TABLE {known} AS "
-                f"SELECT v, p FROM {table} SEMI JOIN {values} d USING (v)",
-            )
-            # ...and the others, hashed once and remembered
-            execute(
-                con,
-                f"CREATE OR REPLACE TEMP TABLE {new} AS SELECT v, "
-                f"{hmac_sql(self.key, kind, 'v')} AS p FROM {values} d ANTI JOIN {known} USING (v)",
-            )
-            execute(con, f"INSERT INTO {table} SELECT v, p FROM {new}")
-            known_values += scalar(con, f"SELECT count(*) FROM {known}")
-            new_values += scalar(con, f"SELECT count(*) FROM {new}")
-            joins.append(
-                f"LEFT JOIN (SELECT v, p FROM {known} UNION ALL SELECT v, p FROM {new}) c{i} "
-                f"ON s.{column} = c{i}.v"
-            )
-            select[column] = f"c{i}.p AS {column}"
-        out = con.sql(
-            f"SELECT {', '.join(select.values())} FROM dp_slice s {' '.join(joins)}"
-        ).to_arrow_table()
-        if held and known_values < MIN_REPEATS * (known_values + new_values):
-            self.caching = False
-            self.close(con)
-        return out
-
-    def _direct(self, con: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
-        """One query: the slice's distinct values of each column hashed and joined back."""
         ctes = [f"s AS MATERIALIZED ({sql})"]
         joins, replace = [], []
         for i, (column, kind) in enumerate(self.columns):
@@ -377,7 +301,7 @@ def stage_rows(
     progress: Progress,
     prepare: Callable[[pa.Table], pa.Table],
     *,
-    pseudonyms: PseudonymCache | None = None,
+    pseudonyms: Pseudonyms | None = None,
 ) -> bool:
     """Validate and pseudonymise a file block by block with ``sql`` over the view ``batch``.
 
@@ -387,12 +311,10 @@ def stage_rows(
     follows rows whose rejects exceed ``rate`` even if every row the rest of the file can hold
     were accepted.
 
-    With ``pseudonyms``, ``sql`` leaves raw ids in the cache's columns and the cache replaces
-    them by their pseudonyms (each distinct value hashed once per file).
+    With ``pseudonyms``, ``sql`` leaves raw ids in its columns and ``Pseudonyms.apply``
+    replaces them by their pseudonyms (each distinct value of a slice hashed once).
     """
     writer: pq.ParquetWriter | None = None
-    if pseudonyms is not None:
-        pseudonyms.open(con)
     task = f"{rep.kind} {info.path.name}"
     done = 0
     try:
@@ -440,8 +362,6 @@ def stage_rows(
     finally:
         if writer is not None:
             writer.close()
-        if pseudonyms is not None:
-            pseudonyms.close(con)
     return writer is not None and stage.exists()
 
 
@@ -474,5 +394,5 @@ def stage_file(
     return stage_rows(
         con, info, OBS_COLUMNS, observations_sql(cc, tz, now), stage, rep,
         quarantine, rate, progress, lambda t: imei_parts(id_parts(t, cc)),
-        pseudonyms=PseudonymCache(key, OBS_PSEUDONYMS),
+        pseudonyms=Pseudonyms(key, OBS_PSEUDONYMS),
     )  # fmt: skip

@@ -1,7 +1,6 @@
-"""Staging through the pseudonym cache (each distinct line and handset hashed once per file, not
-once per slice) stages exactly what hashing each slice on its own stages: the same rows,
-pseudonyms and rejections, whatever the slicing, however often the cache starts afresh, and
-whether it stays on or turns itself off; the pseudonyms are the reference HMAC's."""
+"""Staging pseudonymises each slice inside DuckDB (``staging.Pseudonyms``): whatever the slicing,
+it stages the same rows and rejections, and every pseudonym is the reference HMAC's
+(``pseudonym.pseudonym``); the local date is the instant's date in the store's zone."""
 
 from __future__ import annotations
 
@@ -67,7 +66,7 @@ def _export(path: Path, seed: int, rows: int) -> None:
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
 
 
-def _stage(tmp: Path, src: Path, cache: staging.PseudonymCache) -> tuple[pa.Table, pa.Table]:
+def _stage(tmp: Path, src: Path) -> tuple[pa.Table, pa.Table]:
     info = open_input(src, staging.OBS_REQUIRED, "observations", staging.OBS_COLUMNS)
     rep = FileReport(file=str(src), kind="observations")
     quarantine = Quarantine(_Files(tmp), 1, "observations", str(src))  # type: ignore[arg-type]
@@ -76,82 +75,48 @@ def _stage(tmp: Path, src: Path, cache: staging.PseudonymCache) -> tuple[pa.Tabl
     sql = staging.observations_sql("33", "Europe/Paris", NOW)
     staging.stage_rows(
         con, info, staging.OBS_COLUMNS, sql, stage, rep, quarantine, 1.0, lambda *a, **k: None,
-        lambda t: staging.imei_parts(staging.id_parts(t, "33")), pseudonyms=cache,
+        lambda t: staging.imei_parts(staging.id_parts(t, "33")),
+        pseudonyms=staging.Pseudonyms(KEY, OBS),
     )  # fmt: skip
     path = quarantine.close(con)
     rejected = pq.read_table(path) if path else pa.table({})
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchall() == [(0,)]
     return pq.read_table(stage).sort_by("line_no"), rejected
 
 
-def _reference(src: Path) -> tuple[set[str], set[str]]:
-    """The pseudonyms of the export's well-formed lines and IMEIs, by the reference HMAC."""
+def _reference(src: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """Per export line number: the reference pseudonyms of its line and IMEI, where well-formed."""
     rows = [r.split(",") for r in src.read_text(encoding="utf-8").splitlines()[1:]]
-    lines = {"+33612345678" if r[0] == "06 12 34 56 78" else r[0] for r in rows if r[0]}
-    imeis = [r[1].replace("-", "") for r in rows]  # "35-209900-176148-1" is spelt with dashes
-    handsets = {v[:14] for v in imeis if v.isdigit() and len(v) == 15}
-    return (
-        {pseudonym(KEY, "line", v) for v in lines},
-        {pseudonym(KEY, "handset", v) for v in handsets},
-    )
+    lines, handsets = {}, {}
+    for no, (line, imei, _) in enumerate(rows, start=2):
+        if line:
+            canon = "+33612345678" if line == "06 12 34 56 78" else line
+            lines[no] = pseudonym(KEY, "line", canon)
+        digits = imei.replace("-", "")  # "35-209900-176148-1" is spelt with dashes
+        if digits.isdigit() and len(digits) == 15:
+            handsets[no] = pseudonym(KEY, "handset", digits[:14])
+    return lines, handsets
 
 
 @pytest.mark.parametrize("seed", [1, 2])
-@pytest.mark.parametrize("max_rows", [staging.CACHE_ROWS, 5])
-def test_cached_pseudonyms_stage_the_same_rows(tmp_path, monkeypatch, seed, max_rows) -> None:
-    monkeypatch.setattr(staging, "SLICE_ROWS", 97)  # many slices: the cache is reused and reset
-    monkeypatch.setattr(staging, "MIN_REPEATS", 0.0)  # never off: the cache is what is tested
+def test_each_slicing_stages_the_same_rows_with_the_reference_pseudonyms(
+    tmp_path, monkeypatch, seed
+) -> None:
     src = tmp_path / "obs.csv"
     _export(src, seed, 1500)
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    plain = _stage(tmp_path / "a", src, staging.PseudonymCache(KEY, OBS, caching=False))
-    cache = staging.PseudonymCache(KEY, OBS, max_rows=max_rows)
-    cached = _stage(tmp_path / "b", src, cache)
-    assert cache.caching
-    assert plain[0].num_rows > 1000 and plain[1].num_rows > 100
-    assert cached[0].equals(plain[0])
-    assert cached[1].equals(plain[1])
+    whole = _stage(tmp_path / "a", src)
+    monkeypatch.setattr(staging, "SLICE_ROWS", 97)  # many slices, each hashed on its own
+    sliced = _stage(tmp_path / "b", src)
+    assert whole[0].num_rows > 1000 and whole[1].num_rows > 100
+    assert sliced[0].equals(whole[0])
+    assert sliced[1].equals(whole[1])
     lines, handsets = _reference(src)
-    assert set(plain[0]["line"].to_pylist()) <= lines
-    assert set(plain[0]["handset"].to_pylist()) <= handsets
-    assert len(set(plain[0]["line"].to_pylist())) >= 40
-
-
-def test_a_snapshot_turns_the_cache_off_and_stages_the_same_rows(tmp_path, monkeypatch) -> None:
-    """A nightly snapshot sights each line once: from its second slice on the cache knows none of
-    the values, so it turns itself off; a bulk export that repeats its lines keeps it on."""
-    monkeypatch.setattr(staging, "SLICE_ROWS", 97)
-    night = tmp_path / "night.csv"
-    rows = [
-        f"+3361{i:07d},{_luhn(f'35{i:012d}')},2022-07-01T0{i % 6}:00:00+02:00" for i in range(600)
-    ]
-    night.write_text("line_id,imei,observed_at\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    bulk = tmp_path / "bulk.csv"
-    _export(bulk, 3, 1500)
-    for src in (night, bulk):
-        (tmp_path / src.stem / "a").mkdir(parents=True)
-        (tmp_path / src.stem / "b").mkdir()
-        direct = staging.PseudonymCache(KEY, OBS, caching=False)
-        plain = _stage(tmp_path / src.stem / "a", src, direct)
-        cache = staging.PseudonymCache(KEY, OBS)
-        staged = _stage(tmp_path / src.stem / "b", src, cache)
-        assert cache.caching == (src is bulk)
-        assert staged[0].equals(plain[0]) and staged[1].equals(plain[1])
-    assert staged[0].num_rows > 1000  # the bulk export's
-    assert plain[0].num_rows == 600 or src is bulk
-    lines, handsets = _reference(night)
-    staged_night = pq.read_table(tmp_path / "night" / "b" / "stage.parquet")
-    assert staged_night.num_rows == 600
-    assert set(staged_night["line"].to_pylist()) == lines
-    assert set(staged_night["handset"].to_pylist()) == handsets
-
-
-def test_the_cache_leaves_no_table_behind(tmp_path) -> None:
-    con = duckdb_connection()
-    cache = staging.PseudonymCache(KEY, OBS)
-    cache.open(con)
-    cache.close(con)
-    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchall() == [(0,)]
+    for row in sliced[0].select(["line_no", "line", "handset"]).to_pylist():
+        assert row["line"] == lines[row["line_no"]]
+        assert row["handset"] == handsets[row["line_no"]]
+    assert len(set(sliced[0]["line"].to_pylist())) >= 40
 
 
 @pytest.mark.parametrize(
@@ -186,7 +151,7 @@ def test_local_date_is_the_date_of_the_instant_in_the_zone(tmp_path, tz, day) ->
         duckdb_connection(), info, staging.OBS_COLUMNS, sql, tmp_path / "s.parquet", rep,
         quarantine, 1.0, lambda *a, **k: None,
         lambda t: staging.imei_parts(staging.id_parts(t, "33")),
-        pseudonyms=staging.PseudonymCache(KEY, OBS),
+        pseudonyms=staging.Pseudonyms(KEY, OBS),
     )  # fmt: skip
     staged = pq.read_table(tmp_path / "s.parquet").to_pylist()
     assert len(staged) >= 36  # at most the nonexistent local times are rejected
