@@ -86,7 +86,7 @@ def test_every_code_an_emitter_names_is_registered() -> None:
 
 def test_the_codes_in_the_validation_sql_are_registered() -> None:
     now = dt.datetime(2022, 1, 1, tzinfo=dt.UTC)
-    sql = staging.lines_sql(bytes(32), "33")
+    sql = staging.lines_sql("33")
     sql += staging.observations_sql("33", "Europe/Paris", now)
     found = {code for code, _ in SQL_PROBLEM.findall(sql)}
     assert found == {

@@ -157,3 +157,34 @@ def test_local_date_is_the_date_of_the_instant_in_the_zone(tmp_path, tz, day) ->
     assert len(staged) >= 36  # at most the nonexistent local times are rejected
     for row in staged:
         assert row["local_date"] == row["observed_at"].astimezone(ZoneInfo(tz)).date()
+
+
+def test_lines_are_staged_with_the_reference_line_and_customer_pseudonyms(tmp_path) -> None:
+    """A lines file goes through the same ``Pseudonyms`` as observations: each staged line and
+    customer is the reference HMAC of its canonical id; an empty customer stays null, and a
+    rejected row (a bad date) is not staged."""
+    rows = ["line_id,customer_id,operator_brand,segment,plan,region,activated_on,terminated_on"]
+    expected = {}
+    for i in range(300):
+        line, customer = f"+3361{i:07d}", (f"C{i % 40}" if i % 3 else "")
+        bad = i % 50 == 7
+        rows.append(f"{line},{customer},Orange,,,,{'2021-13-01' if bad else '2021-01-01'},")
+        if not bad:
+            expected[pseudonym(KEY, "line", line)] = (
+                pseudonym(KEY, "customer", customer) if customer else None
+            )
+    rows.append("06 12 34 56 78,C1,Sosh,,,,2021-01-01,")  # a national spelling: canonical E.164
+    expected[pseudonym(KEY, "line", "+33612345678")] = pseudonym(KEY, "customer", "C1")
+    src = tmp_path / "lines.csv"
+    src.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    info = open_input(src, staging.LINE_REQUIRED, "lines", staging.LINE_COLUMNS)
+    rep = FileReport(file=str(src), kind="lines")
+    quarantine = Quarantine(_Files(tmp_path), 1, "lines", str(src))  # type: ignore[arg-type]
+    stage = tmp_path / "stage.parquet"
+    staging.stage_file(
+        duckdb_connection(), "lines", info, stage, rep, quarantine, 1.0, lambda *a, **k: None,
+        key=KEY, cc="33",
+    )  # fmt: skip
+    staged = pq.read_table(stage).select(["line", "customer"]).to_pylist()
+    assert {r["line"]: r["customer"] for r in staged} == expected
+    assert len(staged) == len(expected) == 295

@@ -49,7 +49,9 @@ LINE_COLUMNS = [
 LINE_REQUIRED = ("line_id", "operator_brand", "activated_on")
 OBS_COLUMNS = ["line_id", "imei", "observed_at"]
 OBS_REQUIRED = ("line_id", "imei", "observed_at")
-# The pseudonymised columns of ``observations_sql``, for ``Pseudonyms``.
+# The pseudonymised columns of ``lines_sql`` and ``observations_sql`` (column, kind), for
+# ``Pseudonyms``.
+LINE_PSEUDONYMS = (("line", "line"), ("customer", "customer"))
 OBS_PSEUDONYMS = (("line", "line"), ("handset", "handset"))
 # Staged columns holding pseudonyms (32 random hex characters each).
 PSEUDONYM_COLUMNS = ("line", "customer", "handset")
@@ -79,8 +81,12 @@ def _problem(reason: Reason, column: str) -> str:
     return lit(f"{reason.value}|{column}")
 
 
-def lines_sql(key: bytes, cc: str) -> str:
-    """Validation and pseudonyms of a block of lines (the view ``batch``, with ``id_parts``)."""
+def lines_sql(cc: str) -> str:
+    """Validation of a block of lines (the view ``batch``, with ``id_parts``).
+
+    The columns ``line`` and ``customer`` hold the canonical line id and the customer id (null on
+    a rejected row, and ``customer`` on an empty id): ``stage_rows`` pseudonymises them through
+    ``Pseudonyms`` (``LINE_PSEUDONYMS``), as for observations."""
     canon = canonical_from_parts_sql("line_id", "lid_phone", cc)
     return f"""
 WITH t AS (
@@ -114,9 +120,8 @@ WITH t AS (
   FROM u
 )
 SELECT line_no, problem,
-  CASE WHEN problem IS NULL THEN {hmac_sql(key, "line", "canon")} END AS line,
-  CASE WHEN problem IS NULL AND customer_id <> ''
-       THEN {hmac_sql(key, "customer", "customer_id")} END AS customer,
+  CASE WHEN problem IS NULL THEN canon END AS line,
+  CASE WHEN problem IS NULL AND customer_id <> '' THEN customer_id END AS customer,
   operator_brand,
   CASE WHEN segment = '' THEN 'consumer' ELSE segment END AS segment,
   NULLIF(plan, '') AS plan, NULLIF(region, '') AS region,
@@ -199,11 +204,11 @@ FROM z
 class Pseudonyms:
     """Swap raw ids for their keyed pseudonyms in each slice of the staging SQL.
 
-    ``apply`` runs the slice's SQL (``observations_sql``, which leaves the canonical line id and
-    the IMEI's body in ``columns``) inside the engine, hashes each column's distinct values once
-    (``hmac_sql``) and joins the pseudonyms back, in one query: the raw values never leave
-    DuckDB. ``columns`` are (column, kind) pairs: the column holds the canonical value and
-    leaves holding the pseudonym of that kind.
+    ``apply`` runs the slice's SQL (``lines_sql`` or ``observations_sql``, which leave the
+    canonical identifiers in ``columns``) inside the engine, hashes each column's distinct
+    values once (``hmac_sql``) and joins the pseudonyms back, in one query: the raw values
+    never leave DuckDB. ``columns`` are (column, kind) pairs: the column holds the canonical
+    value and leaves holding the pseudonym of that kind.
 
     Hashing per slice, not once per file through a cache of the file's values kept in
     temporary tables (as earlier releases did), measured faster on every export tried: the
@@ -381,13 +386,13 @@ def stage_file(
     now: dt.datetime | None = None,
 ) -> bool:
     """Stage one ``lines`` or ``observations`` file (``kind``) with its kind's validation SQL,
-    Arrow preparation and, for observations, the per-file pseudonym cache; ``tz`` and ``now``
+    Arrow preparation and pseudonymised columns (``Pseudonyms``); ``tz`` and ``now``
     are the store's time zone and the ingest's instant (observations only). The one setup of
     ``stage_rows`` for the DuckDB ingest and the Spark ingest's tasks; returns ``stage_rows``'."""
     if kind == "lines":
         return stage_rows(
-            con, info, LINE_COLUMNS, lines_sql(key, cc), stage, rep, quarantine, rate, progress,
-            lambda t: id_parts(t, cc, customer=True),
+            con, info, LINE_COLUMNS, lines_sql(cc), stage, rep, quarantine, rate, progress,
+            lambda t: id_parts(t, cc, customer=True), pseudonyms=Pseudonyms(key, LINE_PSEUDONYMS),
         )  # fmt: skip
     if now is None:
         raise ValueError("staging observations needs the ingest's instant (now)")
