@@ -2,7 +2,7 @@
 
 Not a test. Run: ``python benchmarks/bench_core.py --lines 1055000`` (the 1:20 demo) or
 ``--lines 2000000`` (about 60 M observations at the default density). Each step runs in its own
-subprocess so that its wall time and peak RSS are its own. Writes a Markdown table to
+subprocess so that its wall time and peak RSS are its own. Appends a Markdown table to
 ``benchmarks/results/core-<lines>.md``.
 
 Method:
@@ -244,8 +244,8 @@ def main() -> None:
         "the ingest uses the ingest connection's defaults (`duckdb_connection()`).",
         "",
     ]
-    out = ROOT / "benchmarks" / "results" / f"core-{args.lines}.md"
-    out.write_text("\n".join(md))
+    # appended, like every benchmark's results: the file keeps the runs before this one
+    append_markdown(ROOT / "benchmarks" / "results" / f"core-{args.lines}.md", "\n".join(md))
     print("\n".join(md))
 
 
