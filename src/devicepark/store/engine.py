@@ -123,10 +123,14 @@ def duckdb_connection(memory_limit: str | None = None, threads: int | None = Non
     """A raw embedded DuckDB connection (ingest's bulk SQL), session time zone UTC.
 
     Without ``memory_limit`` it gets :func:`ingest_memory_limit`, and spills to
-    :func:`temp_directory` beyond it."""
+    :func:`temp_directory` beyond it. Results keep no order but the one their SQL asks for
+    (``preserve_insertion_order`` off): the ingest's steps carry the row numbers they need and
+    its tables are sets, and DuckDB then writes Parquet and joins without buffering for order
+    (a France-scale night's 20 M-row tenure write: 11.4 s against 7.9 s)."""
     import duckdb
 
-    con = duckdb.connect(config=_duckdb_config(memory_limit or ingest_memory_limit(), threads))
+    config = _duckdb_config(memory_limit or ingest_memory_limit(), threads)
+    con = duckdb.connect(config={**config, "preserve_insertion_order": False})
     con.execute("SET TimeZone = 'UTC'").fetchall()  # drained: DuckDB 2 keeps results open
     con.execute(QUIET).fetchall()
     return con

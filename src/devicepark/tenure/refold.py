@@ -105,10 +105,10 @@ def refold(tx: Transaction, con: duckdb.DuckDBPyConnection, new_obs: list[Path])
     # each touched line's last run: its row of the open part (one per line), or, in a table
     # some writer left without that part, its run of highest seq
     stored = ("line", "handset", "first_seen", "last_seen", "first_date", "last_date")
-    if open_files:
+    if open_files:  # one row per line already: joined as it is (a semi join first costs more)
         last = (
             f"SELECT {', '.join(stored)}, seq AS last_seq, observations "
-            f"FROM read_parquet({paths_sql(open_files)}) SEMI JOIN n USING (line)"
+            f"FROM read_parquet({paths_sql(open_files)})"
         )
     else:
         last = (
@@ -117,14 +117,18 @@ def refold(tx: Transaction, con: duckdb.DuckDBPyConnection, new_obs: list[Path])
             + ", max(seq) AS last_seq, arg_max(observations, seq) AS observations "
             f"FROM {old} SEMI JOIN n USING (line) GROUP BY line"
         )
-    # per touched line: its earliest new sighting and its last stored run
+    # per touched line: its earliest new sighting and its last stored run; a line sighted once
+    # (a nightly snapshot's every line) also gets its sighting, the only value of any_value
     execute(
         con,
         f"""
 CREATE OR REPLACE TEMP TABLE dp_touched AS
-WITH n AS (SELECT line, min(observed_at) AS first_new, count(*) AS n_new FROM {new} GROUP BY line),
+WITH n AS (SELECT line, min(observed_at) AS first_new, count(*) AS n_new,
+                  any_value(handset) AS new_handset, any_value(tac) AS new_tac,
+                  any_value(local_date) AS new_date
+           FROM {new} GROUP BY line),
 last AS ({last})
-SELECT n.line, n.first_new, n.n_new, last.* EXCLUDE (line),
+SELECT n.*, last.* EXCLUDE (line),
        last.last_seq IS NOT NULL AND last.last_seen >= n.first_new AS late
 FROM n LEFT JOIN last USING (line)""",
     )
@@ -148,11 +152,14 @@ FROM n LEFT JOIN last USING (line)""",
         "coalesce(t.last_seq, 0) AS base_seq, t.first_seen AS t_first_seen, "
         "t.first_date AS t_first_date, t.observations AS t_observations"
     )
+    # ``newest``: the line's last run; ``closes``: on a line's first new run, that it does not
+    # continue the stored last run, which then leaves the open part for a closed file
     execute(
         con,
         f"""
 CREATE OR REPLACE TEMP TABLE dp_appended AS
-WITH f AS ({fold_sql("dp_fold_new")}),
+WITH f AS (SELECT *, seq = max(seq) OVER (PARTITION BY line) AS newest
+           FROM ({fold_sql("dp_fold_new")})),
 m AS (  -- per line: whether its first new run continues the stored last run
   SELECT line, {continues("f.handset", "f.first_date")} AS merged
   FROM f JOIN dp_touched t USING (line) WHERE f.seq = 1
@@ -162,11 +169,12 @@ j AS (
   FROM f JOIN dp_touched t USING (line) JOIN m USING (line)
   UNION ALL
   -- a line sighted once (a nightly snapshot's every line) folds to one run of that sighting
-  -- (the new observations hold no exact repeat: the dedup dropped them): no window, one join
-  SELECT o.line, 1 AS seq, o.handset, o.tac, o.observed_at AS first_seen,
-         o.observed_at AS last_seen, o.local_date AS first_date, o.local_date AS last_date,
-         1 AS observations, {last_run}, {continues("o.handset", "o.local_date")} AS merged
-  FROM {new} o JOIN dp_touched t USING (line) WHERE NOT t.late AND t.n_new = 1
+  -- (the new observations hold no exact repeat: the dedup dropped them): no window, no join
+  SELECT t.line, 1 AS seq, t.new_handset, t.new_tac, t.first_new AS first_seen,
+         t.first_new AS last_seen, t.new_date AS first_date, t.new_date AS last_date,
+         1 AS observations, TRUE AS newest, {last_run},
+         {continues("t.new_handset", "t.new_date")} AS merged
+  FROM dp_touched t WHERE NOT t.late AND t.n_new = 1
 )
 SELECT line,
        seq + base_seq - CASE WHEN merged THEN 1 ELSE 0 END AS seq,
@@ -176,7 +184,8 @@ SELECT line,
        CASE WHEN merged AND seq = 1 THEN t_first_date ELSE first_date END AS first_date,
        last_date,
        observations + CASE WHEN merged AND seq = 1 THEN t_observations ELSE 0 END AS observations,
-       merged AND seq = 1 AS continues
+       merged AND seq = 1 AS continues, newest,
+       seq = 1 AND NOT merged AND base_seq > 0 AS closes
 FROM j""",
     )
     if open_files and not any_late:  # the nightly case: only the open part is rewritten
@@ -212,8 +221,7 @@ def _drop(con: duckdb.DuckDBPyConnection) -> None:
     execute(
         con,
         "DROP VIEW IF EXISTS dp_fold_new; DROP VIEW IF EXISTS dp_fold_late; "
-        "DROP TABLE IF EXISTS dp_touched; DROP TABLE IF EXISTS dp_appended; "
-        "DROP TABLE IF EXISTS dp_newest",
+        "DROP TABLE IF EXISTS dp_touched; DROP TABLE IF EXISTS dp_appended",
     )
 
 
@@ -227,32 +235,28 @@ def _append(
     """The nightly case (no late data, the open part known): the closed files stay as they
     are; the runs that stop being last (the stored last run of a line that starts a new one,
     the new runs before a line's newest) go to one new closed file, and the open part is
-    written again with the newest run of every line."""
+    written again with the newest run of every line. Every touched line is appended here, and
+    ``dp_appended`` flags each line's newest run and the stored runs it closes: the only join
+    on every line is the open part's against the touched lines; the closed file's is against
+    the few lines that start a new run."""
     cols = ", ".join(TENURES.names)
     stored = f"read_parquet({paths_sql(open_files)})"
     compact = len(closed_files) >= MAX_CLOSED_FILES
     closed_sql = f"SELECT {cols} FROM read_parquet({paths_sql(closed_files)})"
     also = f"UNION ALL {closed_sql}" if compact else ""
-    # each appended line's newest run, once for both files
-    execute(
-        con,
-        "CREATE OR REPLACE TEMP TABLE dp_newest AS "
-        "SELECT line, max(seq) AS seq FROM dp_appended GROUP BY line",
-    )
     write_parts(
         con,
         tx,
         closed=f"""SELECT {typed} FROM (
-  SELECT {cols} FROM dp_appended ANTI JOIN dp_newest l USING (line, seq)
+  SELECT {cols} FROM dp_appended WHERE NOT newest
   UNION ALL
-  SELECT {cols} FROM {stored} SEMI JOIN dp_newest a USING (line)
-  ANTI JOIN (SELECT line, seq FROM dp_appended WHERE continues) c USING (line, seq)
+  SELECT {cols} FROM {stored} SEMI JOIN (SELECT line FROM dp_appended WHERE closes) c USING (line)
   {also}
 )""",
         open_=f"""SELECT {typed} FROM (
-  SELECT {cols} FROM {stored} ANTI JOIN dp_newest a USING (line)
+  SELECT {cols} FROM {stored} ANTI JOIN (SELECT line FROM dp_touched) t USING (line)
   UNION ALL
-  SELECT {cols} FROM dp_appended SEMI JOIN dp_newest l USING (line, seq)
+  SELECT {cols} FROM dp_appended WHERE newest
 )""",
         keep=[] if compact else closed_files,
     )
