@@ -3,6 +3,7 @@ and the same runs as one ingest of everything (late data included)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 from collections.abc import Callable
 from pathlib import Path
@@ -108,9 +109,8 @@ def test_nightly_snapshots_of_every_kind_match_one_ingest(
     nightly, once = tmp_path / "nightly", tmp_path / "once"
     load(nightly, lines=[DATA / "lines.csv"], observations=[write(tmp_path / "n1.csv", nights[0])])
     for n, rows in enumerate(nights[1:], start=2):
-        closed_before = set(Store.open(nightly).files("tenures")) - set(
-            Store.open(nightly).part_files("tenures", OPEN)
-        )
+        before = Store.open(nightly)
+        closed_before = set(before.files("tenures")) - set(before.part_files("tenures", OPEN))
         load(nightly, observations=[write(tmp_path / f"n{n}.csv", rows)])
         check_open_part(nightly)
         assert closed_before <= set(Store.open(nightly).files("tenures"))  # appended, not rewritten
@@ -126,8 +126,6 @@ def test_nightly_snapshots_of_every_kind_match_one_ingest(
 def _naive_run_counts(nights: list[list[str]], gap_days: int = 30) -> list[int]:
     """Runs per line by the rule itself, over every sighting in time order: a new run when the
     handset changes or the silence since the line's previous sighting exceeds the gap."""
-    import datetime as dt
-
     seen: dict[str, list[tuple[str, str]]] = {}
     for rows in nights:
         for row in rows:

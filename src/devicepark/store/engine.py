@@ -126,7 +126,7 @@ def duckdb_connection(memory_limit: str | None = None, threads: int | None = Non
     :func:`temp_directory` beyond it. Results keep no order but the one their SQL asks for
     (``preserve_insertion_order`` off): the ingest's steps carry the row numbers they need and
     its tables are sets, and DuckDB then writes Parquet and joins without buffering for order
-    (a France-scale night's 20 M-row tenure write: 11.4 s against 7.9 s)."""
+    (a France-scale night's 20 M-row tenure write: 7.9 s, against 11.4 s in order)."""
     import duckdb
 
     config = _duckdb_config(memory_limit or ingest_memory_limit(), threads)
